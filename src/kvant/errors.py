@@ -14,6 +14,7 @@ subclasses it too, so ``except ValueError`` keeps working for callers who prefer
     ├── QasmError(ValueError)              OpenQASM input that cannot be used (carries line, column)
     │   ├── QasmSyntaxError                text that does not parse
     │   └── QasmSemanticError              parses, but names an unknown gate, register, ...
+    ├── ProtocolAbortError(RuntimeError)   a QKD protocol must abort: no secret key can be certified
     ├── SimulationError(RuntimeError)      an engine cannot run what it was given
     │   ├── MemoryLimitError(MemoryError)  a run would need more memory than is available
     │   └── BackendUnavailableError        an optional backend (CuPy, a GPU) is not present
@@ -30,6 +31,7 @@ __all__ = [
     "KvantError",
     "KvantIOError",
     "MemoryLimitError",
+    "ProtocolAbortError",
     "QasmError",
     "QasmSemanticError",
     "QasmSyntaxError",
@@ -83,6 +85,11 @@ class QasmSyntaxError(QasmError):
 
 class QasmSemanticError(QasmError):
     """OpenQASM that parses but is wrong: unknown gate, undeclared register, wrong arity."""
+
+
+class ProtocolAbortError(KvantError, RuntimeError):
+    """A QKD protocol must abort: the estimates certify no secret key (e.g. the single-photon
+    yield bound is zero or the phase error bound reaches 1/2, as under a PNS attack)."""
 
 
 class SimulationError(KvantError, RuntimeError):

@@ -9,6 +9,8 @@ from kvant.circuit._circuit import Circuit, Register
 from kvant.circuit._gates import GATES, GateSpec, gate_matrix
 from kvant.circuit._instruction import Condition, GateDefinition, Instruction
 from kvant.circuit._parameters import Parameter, ParameterExpression, ParameterValue
+from kvant.circuit._qasm import as_circuit, from_qasm, load_qasm
+from kvant.circuit._qasm_export import to_qasm2, to_qasm3
 
 __all__ = [
     "GATES",
@@ -21,5 +23,10 @@ __all__ = [
     "ParameterExpression",
     "ParameterValue",
     "Register",
+    "as_circuit",
+    "from_qasm",
     "gate_matrix",
+    "load_qasm",
+    "to_qasm2",
+    "to_qasm3",
 ]

@@ -16,6 +16,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -58,11 +59,11 @@ def _rot(pauli: Matrix, theta: float) -> Matrix:
     return math.cos(theta / 2) * np.eye(dim, dtype=complex) - 1j * math.sin(theta / 2) * pauli
 
 
-def controlled(matrix: Matrix, num_controls: int = 1) -> Matrix:
+def controlled(matrix: NDArray[Any], num_controls: int = 1) -> Matrix:
     """Controlled version of ``matrix``; controls are the leading (most significant) qubits."""
     dim = matrix.shape[0]
     total = dim << num_controls
-    out = np.eye(total, dtype=complex)
+    out: Matrix = np.eye(total, dtype=np.complex128)
     out[total - dim :, total - dim :] = matrix
     return out
 
@@ -106,8 +107,9 @@ def _u_inverse(name: str) -> Callable[..., tuple[str, tuple[float, ...]]]:
     return lambda theta, phi, lam: (name, (-theta, -lam, -phi))
 
 
-def _const(m: Matrix) -> Callable[[], Matrix]:
-    return lambda: m
+def _const(m: NDArray[Any]) -> Callable[[], Matrix]:
+    fixed: Matrix = np.asarray(m, dtype=np.complex128)
+    return lambda: fixed
 
 
 def _library() -> dict[str, GateSpec]:
@@ -255,7 +257,7 @@ _DECOMPOSITIONS: dict[str, tuple[int, list[tuple[str, tuple[float, ...], tuple[i
 }
 
 
-def embed(matrix: Matrix, qubits: Sequence[int], num_qubits: int) -> Matrix:
+def embed(matrix: NDArray[Any], qubits: Sequence[int], num_qubits: int) -> Matrix:
     """Dense ``2^n x 2^n`` matrix of ``matrix`` acting on ``qubits`` of an n-qubit register.
 
     Only for small n (gate definitions, tests): index bit order as for gate matrices, qubit 0 is
@@ -267,7 +269,8 @@ def embed(matrix: Matrix, qubits: Sequence[int], num_qubits: int) -> Matrix:
     tensor = full.reshape([2] * (2 * num_qubits))
     perm = [order.index(q) for q in range(num_qubits)]
     tensor = tensor.transpose(perm + [num_qubits + p for p in perm])
-    return tensor.reshape(1 << num_qubits, 1 << num_qubits)
+    result: Matrix = tensor.reshape(1 << num_qubits, 1 << num_qubits).astype(np.complex128)
+    return result
 
 
 @cache

@@ -150,7 +150,11 @@ class Instruction:
             return NotImplemented
         if (self.matrix is None) != (other.matrix is None):
             return False
-        if self.matrix is not None and not np.array_equal(self.matrix, other.matrix):
+        if (
+            self.matrix is not None
+            and other.matrix is not None
+            and not np.array_equal(self.matrix, other.matrix)
+        ):
             return False
         return (
             self.name == other.name

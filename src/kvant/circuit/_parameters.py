@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Union
 
+import numpy as np
+
 from kvant.errors import ConfigError, UnboundParameterError
 
 __all__ = ["Parameter", "ParameterExpression", "ParameterValue", "as_parameter_value"]
@@ -262,16 +264,14 @@ def as_parameter_value(value: object) -> ParameterValue:
     """
     if isinstance(value, ParameterExpression):
         return value
-    if isinstance(value, bool) or not isinstance(value, int | float) and not hasattr(
-        value, "__float__"
-    ):
+    if isinstance(value, complex | np.complexfloating):
+        raise ConfigError(f"gate parameter {value!r} is complex; angles must be real")
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
         raise ConfigError(
             f"gate parameter {value!r} is not a real number or Parameter; "
             "pass a float or kvant.circuit.Parameter"
         )
-    if isinstance(value, complex):
-        raise ConfigError(f"gate parameter {value!r} is complex; angles must be real")
-    number = float(value)  # type: ignore[arg-type]
+    number = float(value)
     if not math.isfinite(number):
         raise ConfigError(f"gate parameter {number} is not finite; angles must be finite reals")
     return number

@@ -1,0 +1,33 @@
+"""Simulation engines and their results.
+
+Conventions: state vectors are little-endian (qubit 0 is the least significant bit of a basis
+index, as in Qiskit); gate matrices are in textbook order (first operand most significant) and
+the engines do the bookkeeping; counts print classical bit 0 rightmost; Pauli labels act on
+qubit 0 with their rightmost letter.
+
+>>> from kvant.circuit import Circuit
+>>> from kvant.sim import StateVectorEngine
+>>> ghz = Circuit(3).h(0).cx(0, 1).cx(1, 2).measure_all()
+>>> sorted(StateVectorEngine().run(ghz, shots=10, seed=5).counts)
+['000', '111']
+"""
+
+from kvant.sim._engine import Engine
+from kvant.sim._memory import available_memory_bytes, max_qubits, required_bytes
+from kvant.sim._pauli import PauliLike, pauli_expectation
+from kvant.sim._registry import ENGINE_NAMES, make_engine
+from kvant.sim._result import Result
+from kvant.sim._statevector import StateVectorEngine
+
+__all__ = [
+    "ENGINE_NAMES",
+    "Engine",
+    "PauliLike",
+    "Result",
+    "StateVectorEngine",
+    "available_memory_bytes",
+    "make_engine",
+    "max_qubits",
+    "pauli_expectation",
+    "required_bytes",
+]

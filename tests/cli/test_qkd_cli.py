@@ -1,0 +1,82 @@
+"""``kvant qkd link`` and ``kvant qkd curve`` through ``kvant.cli.main``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from kvant.cli import main
+
+
+def _run(args: list[str]) -> int:
+    with pytest.raises(SystemExit) as info:
+        main(args)
+    return int(info.value.code or 0)
+
+
+@pytest.mark.parametrize(
+    "command", [["qkd", "--help"], ["qkd", "link", "--help"], ["qkd", "curve", "--help"]]
+)
+def test_help(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert _run(command) == 0
+    assert "Usage" in capsys.readouterr().out
+
+
+def test_link_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code = _run(
+        ["qkd", "link", "--distance-km", "50", "--pulses", "2000000", "--seed", "3", "--json"]
+    )
+    assert code == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["protocol"] == "decoy-bb84"
+    assert data["pulses"] == 2_000_000
+    assert sum(data["tally"]["sent"]) == 2_000_000
+    assert data["asymptotic_bits_per_pulse"] > 0
+    assert data["asymptotic_rate_bps"] == pytest.approx(data["asymptotic_bits_per_pulse"] * 1e9)
+    assert data["measured_gain"][0] == pytest.approx(data["model_gain"][0], rel=0.03)
+
+
+def test_link_tables(capsys: pytest.CaptureFixture[str]) -> None:
+    assert _run(["qkd", "link", "--distance-km", "25", "--pulses", "1000000", "--seed", "1"]) == 0
+    out = capsys.readouterr().out
+    for text in ("gain Q", "QBER E", "single-photon bounds", "asymptotic (GLLP)", "PLOB"):
+        assert text in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--distance-km", "-5"], "distance_km must be >= 0"),
+        (["--distance-km", "10", "--protocol", "b92"], "unknown protocol"),
+        (["--distance-km", "10", "--mu", "0.05"], "decrease strictly"),
+        (["--distance-km", "10", "--pulses", "0"], "--pulses"),
+    ],
+)
+def test_link_bad_input_is_one_line_and_exit_2(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _run(["qkd", "link", *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.startswith("error:")
+
+
+def test_curve_writes_png_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "curve.png"
+    args = ["qkd", "curve", "--max-km", "200", "--points", "5", "--out", str(out), "--json"]
+    assert _run(args) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(data["distances_km"]) == 5
+    for rates in data["bits_per_pulse"].values():
+        assert all(r <= b for r, b in zip(rates, data["plob_bits_per_pulse"], strict=True))
+
+
+def test_curve_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert (
+        _run(["qkd", "curve", "--max-km", "100", "--points", "3", "--out", str(tmp_path / "c.png")])
+        == 0
+    )
+    assert "longest fibre" in capsys.readouterr().out

@@ -1,0 +1,21 @@
+OPENQASM 2.0;
+include "qelib1.inc";
+// A fixed Clifford+T sequence on three qubits.
+qreg q[3];
+h q[0];
+t q[0];
+cx q[0], q[1];
+s q[1];
+h q[2];
+tdg q[2];
+cx q[2], q[0];
+sdg q[0];
+h q[1];
+t q[1];
+cx q[1], q[2];
+z q[2];
+y q[0];
+x q[1];
+t q[2];
+cz q[0], q[2];
+h q[0];

@@ -1,0 +1,27 @@
+OPENQASM 2.0;
+include "qelib1.inc";
+// Every one-qubit gate of qelib1.inc, and the builtin U.
+qreg q[1];
+U(0.1, 0.2, 0.3) q[0];
+u3(0.4, -0.5, 0.6) q[0];
+u2(0.7, -0.8) q[0];
+u1(0.9) q[0];
+id q[0];
+u0(1) q[0];
+u(1.1, 1.2, -1.3) q[0];
+p(-1.4) q[0];
+x q[0];
+y q[0];
+z q[0];
+h q[0];
+s q[0];
+sdg q[0];
+t q[0];
+tdg q[0];
+rx(1.5) q[0];
+ry(-1.6) q[0];
+rz(1.7) q[0];
+sx q[0];
+sxdg q[0];
+h q[0];
+sx q[0];

@@ -1,0 +1,24 @@
+OPENQASM 2.0;
+include "qelib1.inc";
+// Every two-qubit gate of qelib1.inc, and the builtin CX, between single-qubit layers.
+qreg q[2];
+u3(0.3, 0.1, -0.2) q[0];
+u3(1.3, -0.4, 0.5) q[1];
+CX q[0], q[1];
+cx q[1], q[0];
+cz q[0], q[1];
+cy q[0], q[1];
+h q[0];
+swap q[0], q[1];
+ch q[0], q[1];
+crx(0.6) q[1], q[0];
+cry(-0.7) q[0], q[1];
+crz(0.8) q[1], q[0];
+cu1(0.9) q[0], q[1];
+cp(-1.0) q[1], q[0];
+cu3(1.1, 1.2, 1.3) q[0], q[1];
+csx q[1], q[0];
+cu(0.4, 0.5, 0.6, 0.7) q[0], q[1];
+rxx(0.8) q[0], q[1];
+rzz(-0.9) q[1], q[0];
+ry(0.2) q[0];

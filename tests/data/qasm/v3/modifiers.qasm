@@ -1,0 +1,23 @@
+OPENQASM 3.0;
+include "stdgates.inc";
+// Gate modifiers: ctrl, negctrl, inv and pow, alone and combined.
+qubit[4] q;
+h q;
+ctrl @ x q[0], q[1];
+ctrl(2) @ x q[0], q[1], q[2];
+ctrl @ ctrl @ ctrl @ x q[0], q[1], q[2], q[3];
+negctrl @ x q[3], q[0];
+inv @ s q[1];
+inv @ t q[2];
+inv @ rx(0.4) q[3];
+pow(2) @ t q[0];
+pow(-1) @ s q[1];
+pow(0.5) @ x q[2];
+ctrl @ rz(pi/3) q[3], q[2];
+ctrl @ p(0.25) q[0], q[3];
+ctrl @ U(0.1, 0.2, 0.3) q[1], q[0];
+ctrl(3) @ sx q[0], q[1], q[2], q[3];
+ctrl @ inv @ sx q[2], q[1];
+ctrl @ gphase(0.5) q[0];
+ctrl @ swap q[0], q[1], q[2];
+inv @ ctrl @ ry(0.7) q[3], q[1];
