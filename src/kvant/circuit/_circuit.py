@@ -132,9 +132,7 @@ class Circuit:
         for reg in self._cregs:
             if reg.name == name:
                 return reg
-        raise CircuitError(
-            f"no classical register {name!r}; have {[r.name for r in self._cregs]}"
-        )
+        raise CircuitError(f"no classical register {name!r}; have {[r.name for r in self._cregs]}")
 
     # instructions ----------------------------------------------------------------------------
     @property
@@ -180,7 +178,9 @@ class Circuit:
                     f"{op.name}: qubit {q!r} does not exist; the circuit has qubits 0..{n - 1}"
                 )
         if len(set(op.qubits)) != len(op.qubits):
-            raise CircuitError(f"{op.name}: repeated qubit in {list(op.qubits)}; qubits must differ")
+            raise CircuitError(
+                f"{op.name}: repeated qubit in {list(op.qubits)}; qubits must differ"
+            )
         for b in op.clbits + (op.condition.clbits if op.condition else ()):
             if not 0 <= b < self.num_clbits:
                 raise CircuitError(
@@ -198,9 +198,7 @@ class Circuit:
                     f"gate {op.name!r} takes {spec.num_params} parameter(s), got {len(op.params)}"
                 )
 
-    def gate(
-        self, name: str, qubits: Sequence[int], params: Sequence[ParameterValue] = ()
-    ) -> Self:
+    def gate(self, name: str, qubits: Sequence[int], params: Sequence[ParameterValue] = ()) -> Self:
         """Append a library gate by name: ``c.gate("crx", [0, 1], [0.3])``."""
         if name not in GATES:
             raise GateDefinitionError(
@@ -399,9 +397,7 @@ class Circuit:
                 f"got {len(params)}"
             )
         values = tuple(as_parameter_value(p) for p in params)
-        return self.append(
-            Instruction(definition.name, qubit_tuple, values, definition=definition)
-        )
+        return self.append(Instruction(definition.name, qubit_tuple, values, definition=definition))
 
     # non-unitary -------------------------------------------------------------------------
     def measure(self, qubit: int, clbit: int) -> Self:
@@ -630,9 +626,7 @@ class Circuit:
         for op in self._instructions:
             params = f"({', '.join(str(p) for p in op.params)})" if op.params else ""
             cl = f" -> c{list(op.clbits)}" if op.clbits else ""
-            cond = (
-                f" if c{list(op.condition.clbits)}=={op.condition.value}" if op.condition else ""
-            )
+            cond = f" if c{list(op.condition.clbits)}=={op.condition.value}" if op.condition else ""
             lines.append(f"  {op.name}{params} q{list(op.qubits)}{cl}{cond}")
         return "\n".join(lines)
 

@@ -149,9 +149,7 @@ def _library() -> dict[str, GateSpec]:
         GateSpec("cz", 2, 0, _const(controlled(_Z)), _self_inverse("cz"), diagonal=True),
         GateSpec("ch", 2, 0, _const(controlled(_H)), _self_inverse("ch")),
         GateSpec("csx", 2, 0, _const(controlled(_SX)), lambda: ("csxdg", ())),
-        GateSpec(
-            "csxdg", 2, 0, _const(controlled(_SX.conj().T)), _fixed("csx"), in_qelib1=False
-        ),
+        GateSpec("csxdg", 2, 0, _const(controlled(_SX.conj().T)), _fixed("csx"), in_qelib1=False),
         GateSpec("swap", 2, 0, _const(_SWAP), _self_inverse("swap")),
         GateSpec("iswap", 2, 0, _const(_ISWAP), _fixed("iswapdg"), in_qelib1=False),
         GateSpec("iswapdg", 2, 0, _const(_ISWAP.conj().T), _fixed("iswap"), in_qelib1=False),
@@ -160,9 +158,7 @@ def _library() -> dict[str, GateSpec]:
         GateSpec("crz", 2, 1, lambda t: controlled(_rot(_Z, t)), _negate("crz"), diagonal=True),
         GateSpec("cp", 2, 1, lambda t: controlled(_phase(t)), _negate("cp"), diagonal=True),
         GateSpec("cu1", 2, 1, lambda t: controlled(_phase(t)), _negate("cu1"), diagonal=True),
-        GateSpec(
-            "cu3", 2, 3, lambda t, p, lam: controlled(_u(t, p, lam)), _u_inverse("cu3")
-        ),
+        GateSpec("cu3", 2, 3, lambda t, p, lam: controlled(_u(t, p, lam)), _u_inverse("cu3")),
         GateSpec(
             "cu",
             2,
@@ -172,9 +168,7 @@ def _library() -> dict[str, GateSpec]:
         ),
         GateSpec("rxx", 2, 1, lambda t: _rot(np.kron(_X, _X), t), _negate("rxx")),
         GateSpec("ryy", 2, 1, lambda t: _rot(np.kron(_Y, _Y), t), _negate("ryy"), in_qelib1=False),
-        GateSpec(
-            "rzz", 2, 1, lambda t: _rot(np.kron(_Z, _Z), t), _negate("rzz"), diagonal=True
-        ),
+        GateSpec("rzz", 2, 1, lambda t: _rot(np.kron(_Z, _Z), t), _negate("rzz"), diagonal=True),
         # three and more qubits
         GateSpec("ccx", 3, 0, _const(controlled(_X, 2)), _self_inverse("ccx")),
         GateSpec("cswap", 3, 0, _const(controlled(_SWAP)), _self_inverse("cswap")),
@@ -197,9 +191,7 @@ def _library() -> dict[str, GateSpec]:
             lambda: ("rc3x", ()),
             in_qelib1=False,
         ),
-        GateSpec(
-            "c3sqrtx", 4, 0, _const(controlled(_SX, 3)), lambda: ("c3sqrtxdg", ())
-        ),
+        GateSpec("c3sqrtx", 4, 0, _const(controlled(_SX, 3)), lambda: ("c3sqrtxdg", ())),
         GateSpec(
             "c3sqrtxdg",
             4,

@@ -202,7 +202,8 @@ class GateDefinition:
                 )
             if any(q >= self.num_qubits for q in op.qubits):
                 raise GateDefinitionError(
-                    f"gate {self.name!r}: body uses a qubit outside its {self.num_qubits} argument(s)"
+                    f"gate {self.name!r}: body uses a qubit outside its "
+                    f"{self.num_qubits} argument(s)"
                 )
             unknown = op.parameters - set(self.params)
             if unknown:

@@ -10,7 +10,7 @@ import math
 import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Union
+from typing import TypeAlias
 
 import numpy as np
 
@@ -247,7 +247,7 @@ class _Function(ParameterExpression):
         return f"{self.function}({self.argument})"
 
 
-ParameterValue = Union[float, ParameterExpression]
+ParameterValue: TypeAlias = float | ParameterExpression
 
 
 def _as_expr(value: ParameterValue) -> ParameterExpression:
