@@ -8,6 +8,7 @@ subclasses it too, so ``except ValueError`` keeps working for callers who prefer
 
     KvantError
     ├── ConfigError(ValueError)            bad option, argument or configuration value
+    │   └── CalibrationError               a device calibration that is invalid (names the field)
     ├── CircuitError(ValueError)           an ill-formed circuit (bad qubit, arity, repeated qubit)
     │   ├── GateDefinitionError            a gate name, matrix or parameter count that is wrong
     │   └── UnboundParameterError          a symbolic parameter that has no value at run time
@@ -15,6 +16,7 @@ subclasses it too, so ``except ValueError`` keeps working for callers who prefer
     │   ├── QasmSyntaxError                text that does not parse
     │   └── QasmSemanticError              parses, but names an unknown gate, register, ...
     ├── ProtocolAbortError(RuntimeError)   a QKD protocol must abort: no secret key can be certified
+    │                                      (``reason``: an AbortReason, e.g. verification-failed)
     ├── SimulationError(RuntimeError)      an engine cannot run what it was given
     │   ├── MemoryLimitError(MemoryError)  a run would need more memory than is available
     │   └── BackendUnavailableError        an optional backend (CuPy, a GPU) is not present
@@ -23,8 +25,12 @@ subclasses it too, so ``except ValueError`` keeps working for callers who prefer
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 __all__ = [
+    "AbortReason",
     "BackendUnavailableError",
+    "CalibrationError",
     "CircuitError",
     "ConfigError",
     "GateDefinitionError",
@@ -46,6 +52,20 @@ class KvantError(Exception):
 
 class ConfigError(KvantError, ValueError):
     """An option, argument or configuration value is invalid."""
+
+
+class CalibrationError(ConfigError):
+    """A device calibration is invalid: a value out of range, T2 > 2 T1, an unknown qubit.
+
+    Args:
+        message: What is wrong and how to fix it.
+        field: Where: a path such as ``qubits[3].t2_us`` or ``couplers[0].qubits``.
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        self.field = field
+        self.bare_message = message
+        super().__init__(f"{field}: {message}" if field else message)
 
 
 class CircuitError(KvantError, ValueError):
@@ -87,9 +107,38 @@ class QasmSemanticError(QasmError):
     """OpenQASM that parses but is wrong: unknown gate, undeclared register, wrong arity."""
 
 
+class AbortReason(StrEnum):
+    """Why a QKD round aborted (the ``reason`` of :class:`ProtocolAbortError`)."""
+
+    NO_SECRET_KEY = "no-secret-key"
+    """The estimates certify no secret key (single-photon yield 0, phase error >= 1/2)."""
+    QBER_ABOVE_THRESHOLD = "qber-above-threshold"
+    """The estimated QBER exceeds the abort threshold."""
+    RECONCILIATION_FAILED = "reconciliation-failed"
+    """Error correction gave up (an LDPC frame did not decode after every retry)."""
+    VERIFICATION_FAILED = "verification-failed"
+    """The verification hashes of the two reconciled keys differ."""
+    AUTHENTICATION_FAILED = "authentication-failed"
+    """A classical message had a wrong tag or counter (tampered, forged or replayed)."""
+    AUTHENTICATION_KEY_EXHAUSTED = "authentication-key-exhausted"
+    """The pre-shared authentication key ran out."""
+    KEY_LENGTH_NOT_POSITIVE = "key-length-not-positive"
+    """Too few bits remain for a positive secret key after the leakage is paid."""
+
+
 class ProtocolAbortError(KvantError, RuntimeError):
     """A QKD protocol must abort: the estimates certify no secret key (e.g. the single-photon
-    yield bound is zero or the phase error bound reaches 1/2, as under a PNS attack)."""
+    yield bound is zero or the phase error bound reaches 1/2, as under a PNS attack), or a
+    post-processing step failed.
+
+    Args:
+        message: What happened and what to do.
+        reason: The named reason (default :attr:`AbortReason.NO_SECRET_KEY`).
+    """
+
+    def __init__(self, message: str, reason: AbortReason = AbortReason.NO_SECRET_KEY) -> None:
+        self.reason = reason
+        super().__init__(message)
 
 
 class SimulationError(KvantError, RuntimeError):

@@ -48,11 +48,11 @@ def run(
             }
         )
         return
-    table = Table(
-        title=f"{file.name}: {circuit.num_qubits} qubits, {shots} shots, "
-        f"{simulator.name} ({precision})",
-        caption="bitstrings show classical bit 0 rightmost",
+    console.print(
+        f"[bold]{file.name}[/]: {circuit.num_qubits} qubits, {shots} shots, "
+        f"engine {simulator.name} ({precision}); classical bit 0 is rightmost"
     )
+    table = Table()
     table.add_column("outcome", style="bold", no_wrap=True)
     table.add_column("count", justify="right")
     table.add_column("frequency", justify="right")

@@ -17,7 +17,7 @@ from kvant.circuit import GATES, Circuit, Condition, Instruction
 from kvant.errors import UnboundParameterError
 from kvant.sim._kernels import StateTensor, diagonal_operand, gate_operand, qubit_axis
 
-__all__ = ["Program", "Step", "compile_circuit", "require_bound"]
+__all__ = ["Program", "Step", "compile_circuit", "require_bound", "split_measurements"]
 
 #: Instructions that do nothing on an ideal state-vector engine.
 _IDLE = frozenset({"barrier", "delay", "id", "u0"})
@@ -125,6 +125,34 @@ def require_bound(circuit: Circuit) -> None:
         )
 
 
+def split_measurements(
+    circuit: Circuit,
+) -> tuple[list[Instruction], tuple[tuple[int, int], ...], bool]:
+    """Split a flat circuit into the instructions to simulate and the measurements to sample.
+
+    Shared by the state-vector engines. If every measurement is terminal, gates commute past
+    them: all measurements are sampled at the end. Otherwise only the trailing run of
+    unconditioned measurements on distinct qubits is.
+
+    Args:
+        circuit: A circuit without custom gates (call ``decompose()`` first).
+
+    Returns:
+        ``(ops, tail, deterministic)``: the instructions to simulate in order, the
+        ``(qubit, clbit)`` measurements sampled from the final distribution, and whether
+        ``ops`` holds only gates (so the final state is well defined).
+    """
+    ops = list(circuit.instructions)
+    if not circuit.has_mid_circuit_operations:
+        # every measurement is terminal: gates commute past them, sample once at the end
+        gates = [op for op in ops if op.name != "measure"]
+        tail = tuple((op.qubits[0], op.clbits[0]) for op in ops if op.name == "measure")
+        return gates, tail, True
+    cut = _trailing_measurements(ops)
+    tail = tuple((op.qubits[0], op.clbits[0]) for op in ops[cut:] if op.name == "measure")
+    return ops[:cut], tail, False
+
+
 def compile_circuit(circuit: Circuit, dtype: np.dtype[Any]) -> Program:
     """Compile ``circuit`` (custom gates expanded) for an engine of precision ``dtype``.
 
@@ -140,18 +168,8 @@ def compile_circuit(circuit: Circuit, dtype: np.dtype[Any]) -> Program:
     """
     require_bound(circuit)
     flat = circuit.decompose() if circuit.definitions else circuit
-    ops = list(flat.instructions)
+    gates, tail, deterministic = split_measurements(flat)
     n = circuit.num_qubits
-    if not circuit.has_mid_circuit_operations:
-        # every measurement is terminal: gates commute past them, sample once at the end
-        gates = [op for op in ops if op.name != "measure"]
-        tail = tuple((op.qubits[0], op.clbits[0]) for op in ops if op.name == "measure")
-        deterministic = True
-    else:
-        cut = _trailing_measurements(ops)
-        gates = ops[:cut]
-        tail = tuple((op.qubits[0], op.clbits[0]) for op in ops[cut:] if op.name == "measure")
-        deterministic = False
     steps: list[Step] = []
     for op in gates:
         if op.name in _IDLE:

@@ -1,0 +1,213 @@
+"""Blocks: gates in the form the fast engines apply them, independent of the backend.
+
+A :class:`Block` acts on ``targets`` (ascending qubit indices) and applies where every qubit in
+``controls`` reads 1. Its data is in **little-endian local order**: bit ``m`` of a local index
+is the value of ``targets[m]`` (the state vector's own convention, unlike the textbook order of
+gate matrices in :mod:`kvant.circuit`). Three kinds:
+
+* ``dense``: ``data`` is the ``2**k x 2**k`` matrix;
+* ``diagonal``: ``data`` is the diagonal (length ``2**k``); never has controls (they are folded
+  into the diagonal), so it may act on any qubit of a window, lanes included;
+* ``permutation``: a monomial matrix, ``out[i] = data[i] * in[source[i]]`` (X, Y, CX, SWAP,
+  CCX, iSWAP...): amplitudes move, nothing is multiplied unless a phase differs from 1.
+
+Library gates with control qubits (``cx``, ``ccx``, ``cswap``, ``c3sqrtx``...) keep them as
+``controls``, so a kernel touches only the controlled fraction of the state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from kvant.circuit import GATES, Condition, Instruction
+
+__all__ = ["Block", "BlockKind", "block_from_instruction", "classify", "merge_blocks"]
+
+BlockKind = Literal["dense", "diagonal", "permutation"]
+Complex = NDArray[np.complex128]
+
+#: Library gates whose leading operands are controls (textbook ``controlled(base, c)`` form).
+_CONTROLS = {
+    "cx": 1, "cy": 1, "ch": 1, "csx": 1, "csxdg": 1, "crx": 1, "cry": 1, "cu3": 1, "cu": 1,
+    "ccx": 2, "cswap": 1, "c3x": 3, "c3sqrtx": 3, "c3sqrtxdg": 3, "c4x": 4,
+}  # fmt: skip
+#: Instructions that are the identity on an ideal state vector.
+IDLE = frozenset({"barrier", "delay", "id", "u0"})
+
+
+@dataclass(frozen=True, eq=False)
+class Block:
+    """One fused gate (see the module docstring for the data layout).
+
+    Attributes:
+        kind: ``dense``, ``diagonal`` or ``permutation``.
+        targets: Qubits the data acts on, ascending (``targets[0]`` is local bit 0).
+        data: Matrix (dense), diagonal (diagonal) or phases (permutation), complex128.
+        controls: Qubits that must read 1, ascending, disjoint from ``targets``.
+        source: For ``permutation``: ``out[i] = data[i] * in[source[i]]``.
+        condition: Classical condition (such blocks are never fused).
+        gates: How many circuit gates it stands for.
+
+    >>> from kvant.circuit import Instruction
+    >>> b = block_from_instruction(Instruction("cx", (3, 1)))
+    >>> b.kind, b.targets, b.controls, b.source.tolist()
+    ('permutation', (1,), (3,), [1, 0])
+    """
+
+    kind: BlockKind
+    targets: tuple[int, ...]
+    data: Complex = field(repr=False)
+    controls: tuple[int, ...] = ()
+    source: NDArray[np.int64] | None = field(default=None, repr=False)
+    condition: Condition | None = None
+    gates: int = 1
+
+    @property
+    def qubits(self) -> tuple[int, ...]:
+        """All qubits involved (targets and controls), ascending."""
+        return tuple(sorted(self.targets + self.controls))
+
+    @property
+    def moving_qubits(self) -> tuple[int, ...]:
+        """Qubits whose basis states are mixed: the targets unless the block is diagonal."""
+        return () if self.kind == "diagonal" else self.targets
+
+    def target_matrix(self) -> Complex:
+        """The data as a full ``2**k x 2**k`` matrix over ``targets`` (little-endian)."""
+        if self.kind == "dense":
+            return self.data
+        if self.kind == "diagonal":
+            return np.diag(self.data)
+        dim = self.data.shape[0]
+        matrix = np.zeros((dim, dim), dtype=np.complex128)
+        matrix[np.arange(dim), self.source] = self.data
+        return matrix
+
+    def unitary(self) -> Complex:
+        """The block's matrix over :attr:`qubits` (little-endian, controls expanded).
+
+        >>> from kvant.circuit import Instruction
+        >>> block_from_instruction(Instruction("cx", (0, 1))).unitary().real.astype(int).tolist()
+        [[1, 0, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0], [0, 1, 0, 0]]
+        """
+        return expand(self.target_matrix(), self.targets, self.qubits, self.controls)
+
+
+def _local_index(index: NDArray[np.int64], qubits: Sequence[int], within: Sequence[int]) -> Any:
+    """Little-endian index over ``qubits`` of each index over ``within`` (both ascending)."""
+    local = np.zeros_like(index)
+    for m, q in enumerate(qubits):
+        local |= ((index >> within.index(q)) & 1) << m
+    return local
+
+
+def expand(
+    matrix: Complex, targets: Sequence[int], qubits: Sequence[int], controls: Sequence[int] = ()
+) -> Complex:
+    """``matrix`` on ``targets`` (controlled by ``controls``) as a matrix over ``qubits``.
+
+    All little-endian; ``qubits`` ascending and containing targets and controls.
+    """
+    dim = 1 << len(qubits)
+    index = np.arange(dim, dtype=np.int64)
+    loc = _local_index(index, targets, qubits)
+    rest = index & ~sum(1 << qubits.index(q) for q in targets)
+    on = np.ones(dim, dtype=bool)
+    for c in controls:
+        on &= ((index >> qubits.index(c)) & 1) == 1
+    inner = np.where(on[:, None], matrix[loc[:, None], loc[None, :]], loc[:, None] == loc[None, :])
+    out = np.where(rest[:, None] == rest[None, :], inner, 0)
+    return np.asarray(out, dtype=np.complex128)
+
+
+def _little_endian(matrix: Complex, operands: Sequence[int]) -> tuple[tuple[int, ...], Complex]:
+    """A textbook-order matrix on ``operands`` re-indexed little-endian over sorted operands."""
+    k = len(operands)
+    ordered = tuple(sorted(operands))
+    # C-order tensor axes are most significant first: the highest qubit comes first
+    axes = [list(operands).index(q) for q in reversed(ordered)]
+    tensor = matrix.reshape((2,) * (2 * k)).transpose(axes + [a + k for a in axes])
+    return ordered, np.ascontiguousarray(tensor.reshape(1 << k, 1 << k), dtype=np.complex128)
+
+
+def classify(matrix: Complex) -> BlockKind:
+    """``diagonal``, ``permutation`` (monomial) or ``dense``, from exact zeros in ``matrix``."""
+    nonzero = matrix != 0
+    if not np.any(nonzero & ~np.eye(matrix.shape[0], dtype=bool)):
+        return "diagonal"
+    if np.all(nonzero.sum(axis=0) == 1) and np.all(nonzero.sum(axis=1) == 1):
+        return "permutation"
+    return "dense"
+
+
+def make_block(
+    matrix: Complex,
+    targets: tuple[int, ...],
+    controls: tuple[int, ...] = (),
+    *,
+    condition: Condition | None = None,
+    gates: int = 1,
+) -> Block:
+    """The block of the little-endian ``matrix`` on ``targets``, of the kind its zeros allow."""
+    kind = classify(matrix)
+    if kind == "diagonal" and controls:
+        qubits = tuple(sorted(targets + controls))
+        full = expand(matrix, targets, qubits, controls)
+        return Block("diagonal", qubits, np.diagonal(full).copy(), condition=condition, gates=gates)
+    if kind == "diagonal":
+        return Block("diagonal", targets, np.diagonal(matrix).copy(), controls, None, condition, gates)
+    if kind == "permutation":
+        source = np.argmax(matrix != 0, axis=1).astype(np.int64)
+        phases = matrix[np.arange(matrix.shape[0]), source].astype(np.complex128)
+        return Block("permutation", targets, phases, controls, source, condition, gates)
+    return Block("dense", targets, matrix, controls, None, condition, gates)
+
+
+def block_from_instruction(op: Instruction) -> Block | None:
+    """The block of a gate instruction; None for gates that do nothing (``id``, ``barrier``).
+
+    Args:
+        op: A unitary instruction with bound parameters (custom gates expanded).
+
+    Returns:
+        The block, or None.
+
+    >>> from kvant.circuit import Instruction
+    >>> block_from_instruction(Instruction("cz", (2, 0))).kind
+    'diagonal'
+    """
+    if op.name in IDLE:
+        return None
+    full = np.asarray(op.unitary_matrix())
+    num_controls = 0
+    if op.matrix is None and not (op.name in GATES and GATES[op.name].diagonal):
+        num_controls = _CONTROLS.get(op.name, 0)
+    operands = op.qubits[num_controls:]
+    start = full.shape[0] - (1 << len(operands))  # controlled(base): base is the last block
+    targets, matrix = _little_endian(full[start:, start:], operands)
+    controls = tuple(sorted(op.qubits[:num_controls]))
+    return make_block(matrix, targets, controls, condition=op.condition)
+
+
+def merge_blocks(first: Block, second: Block) -> Block:
+    """One block equal to ``first`` followed by ``second`` (on the union of their qubits).
+
+    Two diagonals give a diagonal; otherwise the product's zeros decide the kind, and controls
+    become targets.
+    """
+    if first.kind == "diagonal" and second.kind == "diagonal":
+        qubits = tuple(sorted(set(first.targets) | set(second.targets)))
+        index = np.arange(1 << len(qubits), dtype=np.int64)
+        diag = first.data[_local_index(index, first.targets, qubits)]
+        diag = diag * second.data[_local_index(index, second.targets, qubits)]
+        return Block("diagonal", qubits, diag, gates=first.gates + second.gates)
+    qubits = tuple(sorted(set(first.qubits) | set(second.qubits)))
+    a = expand(first.target_matrix(), first.targets, qubits, first.controls)
+    b = expand(second.target_matrix(), second.targets, qubits, second.controls)
+    merged = make_block(b @ a, qubits, gates=first.gates + second.gates)
+    return replace(merged, condition=None)

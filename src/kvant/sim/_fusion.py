@@ -1,0 +1,185 @@
+"""Gate fusion for simulation: merge neighbouring gates into blocks when that is cheaper.
+
+The pass walks the circuit once. Each gate becomes a :class:`~kvant.sim._blocks.Block`
+(diagonal, permutation or dense, controls kept); it then tries to join the most recent block on
+its qubits, which is legal because no later operation touches those qubits. It joins when the
+union has at most ``max_block_qubits`` qubits (``max_diagonal_qubits`` for two diagonals) and
+the cost model says the merged block is no dearer than the two apart. Diagonals always merge
+(runs of CZ/CP/RZ/RZZ/P on any qubits become one diagonal pass); a single-qubit gate is absorbed
+by a dense two-qubit block on the same qubits for free, while fusing it into a cheap diagonal
+or permutation is refused when a dense block would cost more.
+
+Measurements, resets and classically conditioned gates are never fused and stop fusion on
+their qubits (a conditioned gate or a measurement on another qubit does not: gates commute
+past it). Barriers, delays and identities are dropped: they do nothing on an ideal state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from kvant.circuit import Circuit, Instruction
+from kvant.errors import ConfigError
+from kvant.sim._blocks import IDLE, Block, block_from_instruction, merge_blocks
+from kvant.sim._program import require_bound
+
+__all__ = ["CPU_COST", "FusionCost", "blocks_to_circuit", "fuse"]
+
+#: Largest dense block any backend applies (32 x 32 matrices).
+MAX_BLOCK_QUBITS = 5
+
+
+@dataclass(frozen=True)
+class FusionCost:
+    """What applying a block costs on one backend, per amplitude of the state.
+
+    Attributes:
+        dense: Cost of a dense block on 1, 2, ... qubits (index k - 1).
+        permutation: Cost of a permutation block (any size).
+        diagonal: Cost of a diagonal block (any size up to ``max_diagonal_qubits``).
+        max_block_qubits: Largest dense or permutation block fusion may build.
+        max_diagonal_qubits: Largest diagonal block fusion may build.
+
+    A block with c controls touches ``2**-c`` of the state and costs that fraction.
+    """
+
+    dense: tuple[float, ...]
+    permutation: float
+    diagonal: float
+    max_block_qubits: int = 4
+    max_diagonal_qubits: int = 8
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.max_block_qubits <= min(len(self.dense), MAX_BLOCK_QUBITS):
+            raise ConfigError(
+                f"max_block_qubits must be in 1..{min(len(self.dense), MAX_BLOCK_QUBITS)}, "
+                f"got {self.max_block_qubits}"
+            )
+        if self.max_diagonal_qubits < 2:
+            raise ConfigError(f"max_diagonal_qubits must be >= 2, got {self.max_diagonal_qubits}")
+
+    def of(self, block: Block) -> float:
+        """Cost of applying ``block`` once."""
+        share = 0.5 ** len(block.controls)
+        if block.kind == "diagonal":
+            return self.diagonal
+        if block.kind == "permutation":
+            return self.permutation * share
+        k = len(block.targets)
+        return share * (self.dense[k - 1] if k <= len(self.dense) else float("inf"))
+
+
+#: The Numba engine's in-cache kernels, ns per amplitude per core (complex64, AVX2-class
+#: Xeon, 2 cores; ``python -m kvant.sim._calibrate`` re-measures them). Fusing two dense
+#: 1-qubit gates into one 2-qubit block would cost more than applying both, and 3-qubit and
+#: larger blocks cost more than the 2-qubit gates they replace, so in-cache fusion stops at
+#: products that do not grow the block beyond its larger member.
+CPU_COST = FusionCost(
+    dense=(0.22, 0.55, 1.6, 3.3, 7.0),
+    permutation=0.12,
+    diagonal=0.12,
+    max_block_qubits=4,
+    max_diagonal_qubits=8,
+)
+
+
+def _try_merge(first: Block, second: Block, cost: FusionCost) -> Block | None:
+    union = len(set(first.qubits) | set(second.qubits))
+    if first.kind == "diagonal" and second.kind == "diagonal":
+        return merge_blocks(first, second) if union <= cost.max_diagonal_qubits else None
+    if union > cost.max_block_qubits:
+        return None
+    merged = merge_blocks(first, second)
+    if cost.of(merged) <= (cost.of(first) + cost.of(second)) * (1 + 1e-9):
+        return merged
+    return None
+
+
+def _instructions(source: Circuit | Sequence[Instruction]) -> Sequence[Instruction]:
+    if isinstance(source, Circuit):
+        require_bound(source)
+        return (source.decompose() if source.definitions else source).instructions
+    return source
+
+
+def fuse(
+    source: Circuit | Sequence[Instruction],
+    *,
+    max_block_qubits: int | None = None,
+    cost: FusionCost = CPU_COST,
+) -> list[Block | Instruction]:
+    """Fuse the gates of a circuit into blocks.
+
+    Args:
+        source: A circuit (custom gates are expanded; parameters must be bound) or a list of
+            flat instructions.
+        max_block_qubits: Largest dense block to build (1..5); default: the cost model's.
+        cost: The backend's cost model (default: the Numba engine's).
+
+    Returns:
+        Blocks and, in place, the measurements and resets (as instructions), in an order that
+        is equivalent to the circuit's. Conditioned gates are blocks with a ``condition``.
+
+    Raises:
+        ConfigError: For a bad ``max_block_qubits``.
+        UnboundParameterError: If the circuit has free parameters.
+
+    >>> from kvant.circuit import Circuit
+    >>> blocks = fuse(Circuit(2).h(0).rz(0.3, 0).cz(0, 1).cp(0.2, 1, 0).cx(0, 1).measure_all())
+    >>> [(b.kind, b.qubits) for b in blocks if isinstance(b, Block)]
+    [('dense', (0,)), ('diagonal', (0, 1)), ('permutation', (0, 1))]
+    >>> sum(isinstance(b, Instruction) for b in blocks)
+    2
+    """
+    if max_block_qubits is not None:
+        cost = FusionCost(
+            cost.dense, cost.permutation, cost.diagonal, max_block_qubits, cost.max_diagonal_qubits
+        )
+    items: list[Block | Instruction] = []
+    last: dict[int, int] = {}  # qubit -> index in items of the latest item touching it
+    for op in _instructions(source):
+        if op.name in IDLE:
+            continue
+        block = block_from_instruction(op) if op.is_unitary else None
+        if op.is_unitary and block is None:
+            continue
+        if block is not None and block.condition is None:
+            position = max((last.get(q, -1) for q in block.qubits), default=-1)
+            target = items[position] if position >= 0 else None
+            if isinstance(target, Block) and target.condition is None:
+                merged = _try_merge(target, block, cost)
+                if merged is not None:
+                    items[position] = merged
+                    last.update((q, max(last.get(q, -1), position)) for q in merged.qubits)
+                    continue
+        item: Block | Instruction = op if block is None else block
+        items.append(item)
+        last.update(dict.fromkeys(op.qubits, len(items) - 1))
+    return items
+
+
+def blocks_to_circuit(items: Sequence[Block | Instruction], like: Circuit) -> Circuit:
+    """A circuit with ``unitary`` instructions for the blocks, registers copied from ``like``.
+
+    For checking a fusion: its :func:`~kvant.testing.dense_unitary` equals the original's.
+
+    >>> from kvant.circuit import Circuit
+    >>> circuit = Circuit(2).h(0).cx(0, 1)
+    >>> blocks_to_circuit(fuse(circuit), circuit).count_ops()
+    {'unitary': 2}
+    """
+    out = Circuit(name=like.name)
+    for reg in like.qregs:
+        out.add_qreg(reg.name, reg.size)
+    for reg in like.cregs:
+        out.add_creg(reg.name, reg.size)
+    for item in items:
+        if isinstance(item, Instruction):
+            out.append(item)
+            continue
+        # little-endian over ascending qubits == textbook order over descending qubits
+        out.unitary(item.unitary(), list(reversed(item.qubits)))
+        if item.condition is not None:
+            out.c_if(list(item.condition.clbits), item.condition.value)
+    return out
