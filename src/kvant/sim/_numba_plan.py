@@ -1,0 +1,145 @@
+"""Encode a :class:`~kvant.sim._windows.Window` as the flat arrays the Numba kernels read.
+
+The layout is described in :mod:`kvant.sim._numba_kernels`. Everything here is NumPy on small
+arrays (a few entries per block); the state is never touched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from kvant.sim._blocks import Block
+from kvant.sim._windows import Window
+
+__all__ = ["EncodedWindow", "bit_offsets", "encode_window"]
+
+Ints = NDArray[np.int64]
+_KIND = {"dense": (0, 1, 2), "permutation": 3, "diagonal": 4}
+_WIDTH = 8  # columns of the fixed/targets tables (a block has at most 5 qubits)
+
+
+@dataclass(frozen=True, eq=False)
+class EncodedWindow:
+    """A window ready for :func:`~kvant.sim._numba_kernels.run_window`."""
+
+    outer_offsets: Ints
+    row_offsets: Ints
+    lane_offsets: Ints
+    lanes: int
+    plan: tuple[Ints, ...]
+    fdata: NDArray[Any]
+    idata: Ints
+
+    @property
+    def window_qubits(self) -> int:
+        """Qubits per chunk."""
+        return int(self.row_offsets.shape[0] * self.lane_offsets.shape[0]).bit_length() - 1
+
+
+def bit_offsets(qubits: tuple[int, ...] | list[int]) -> Ints:
+    """``out[i] = sum_m bit_m(i) * 2**qubits[m]``: state offsets of each index over ``qubits``."""
+    index = np.arange(1 << len(qubits), dtype=np.int64)
+    out = np.zeros_like(index)
+    for m, q in enumerate(qubits):
+        out |= ((index >> m) & 1) << q
+    return out
+
+
+def _diagonal_table(
+    block: Block, local: dict[int, int], outer: dict[int, int], lanes: int
+) -> tuple[list[int], NDArray[np.complex128]]:
+    """``info`` and ``table[o, h, lane]`` of a diagonal block in this window."""
+    outer_q = [q for q in block.targets if q in outer]
+    row_q = [q for q in block.targets if q in local and local[q] >= lanes]
+    lane_q = [q for q in block.targets if q in local and local[q] < lanes]
+    o, h, lane = np.meshgrid(
+        np.arange(1 << len(outer_q)),
+        np.arange(1 << len(row_q)),
+        np.arange(1 << lanes),
+        indexing="ij",
+    )
+    index = np.zeros_like(o)
+    for m, q in enumerate(block.targets):
+        if q in outer_q:
+            bit = (o >> outer_q.index(q)) & 1
+        elif q in row_q:
+            bit = (h >> row_q.index(q)) & 1
+        else:
+            bit = (lane >> local[q]) & 1
+        index |= bit << m
+    info = [len(outer_q), len(row_q), *(outer[q] for q in outer_q)]
+    info += [local[q] - lanes for q in row_q]
+    del lane_q
+    return info, block.data[index].reshape(-1)
+
+
+def encode_window(window: Window, num_qubits: int, real_dtype: np.dtype[Any]) -> EncodedWindow:
+    """The arrays of one window, with matrices and tables in ``real_dtype`` precision.
+
+    Args:
+        window: The window.
+        num_qubits: Qubits of the state.
+        real_dtype: float32 (complex64 runs) or float64 (complex128 runs).
+
+    Returns:
+        The encoded window.
+    """
+    lanes = window.lane_qubits
+    local = {q: m for m, q in enumerate(window.qubits)}
+    outer_list = window.outer_qubits(num_qubits)
+    outer = {q: j for j, q in enumerate(outer_list)}
+    count = len(window.blocks)
+    kinds = np.zeros(count, np.int64)
+    nfixed = np.zeros(count, np.int64)
+    fixed = np.zeros((count, _WIDTH), np.int64)
+    ntargets = np.zeros(count, np.int64)
+    targets = np.zeros((count, _WIDTH), np.int64)
+    local_controls = np.zeros(count, np.int64)
+    outer_controls = np.zeros(count, np.int64)
+    foff = np.zeros(count, np.int64)
+    ioff = np.zeros(count, np.int64)
+    floats: list[NDArray[np.float64]] = []
+    ints: list[int] = []
+    used = 0
+    for i, block in enumerate(window.blocks):
+        foff[i], ioff[i] = used, len(ints)
+        if block.kind == "diagonal":
+            kinds[i] = 4
+            info, table = _diagonal_table(block, local, outer, lanes)
+            ints += info
+            values = np.concatenate([table.real, table.imag])
+        else:
+            positions = [local[q] for q in block.targets]
+            window_controls = [local[q] for q in block.controls if q in local]
+            ntargets[i] = len(positions)
+            targets[i, : len(positions)] = positions
+            fix = sorted(positions + window_controls)
+            nfixed[i] = len(fix)
+            fixed[i, : len(fix)] = fix
+            local_controls[i] = sum(1 << p for p in window_controls)
+            outer_controls[i] = sum(1 << outer[q] for q in block.controls if q in outer)
+            if block.kind == "permutation":
+                kinds[i] = 3
+                assert block.source is not None  # set for every permutation block
+                ints += [int(s) for s in block.source]
+                values = np.concatenate([block.data.real, block.data.imag])
+            else:
+                kinds[i] = min(len(positions), 3) - 1
+                values = np.concatenate([block.data.real.reshape(-1), block.data.imag.reshape(-1)])
+        floats.append(values)
+        used += values.shape[0]
+    fdata = np.concatenate(floats).astype(real_dtype) if floats else np.zeros(1, real_dtype)
+    plan = (kinds, nfixed, fixed, ntargets, targets, local_controls, outer_controls, foff, ioff)
+    return EncodedWindow(
+        outer_offsets=bit_offsets(list(outer_list)),
+        row_offsets=bit_offsets(list(window.qubits[lanes:])),
+        lane_offsets=bit_offsets(list(window.qubits[:lanes])),
+        lanes=lanes,
+        plan=plan,
+        fdata=fdata,
+        idata=np.asarray(ints if ints else [0], dtype=np.int64),
+    )
