@@ -8,7 +8,8 @@ subclasses it too, so ``except ValueError`` keeps working for callers who prefer
 
     KvantError
     ├── ConfigError(ValueError)            bad option, argument or configuration value
-    │   └── CalibrationError               a device calibration that is invalid (names the field)
+    │   ├── CalibrationError               a device calibration that is invalid (names the field)
+    │   └── TopologyError                  a QKD network description that is invalid (names where)
     ├── CircuitError(ValueError)           an ill-formed circuit (bad qubit, arity, repeated qubit)
     │   ├── GateDefinitionError            a gate name, matrix or parameter count that is wrong
     │   └── UnboundParameterError          a symbolic parameter that has no value at run time
@@ -17,9 +18,11 @@ subclasses it too, so ``except ValueError`` keeps working for callers who prefer
     │   └── QasmSemanticError              parses, but names an unknown gate, register, ...
     ├── ProtocolAbortError(RuntimeError)   a QKD protocol must abort: no secret key can be certified
     │                                      (``reason``: an AbortReason, e.g. verification-failed)
+    ├── NetworkError(RuntimeError)         a QKD network operation that cannot be done (no route,
+    │                                      a pool without enough key, an unknown node in a query)
     ├── SimulationError(RuntimeError)      an engine cannot run what it was given
     │   ├── MemoryLimitError(MemoryError)  a run would need more memory than is available
-    │   └── BackendUnavailableError        an optional backend (CuPy, a GPU) is not present
+    │   └── BackendUnavailableError        an optional backend (CuPy, a GPU, Dask) is not present
     └── KvantIOError(OSError)              a file that cannot be read or written
 """
 
@@ -37,11 +40,13 @@ __all__ = [
     "KvantError",
     "KvantIOError",
     "MemoryLimitError",
+    "NetworkError",
     "ProtocolAbortError",
     "QasmError",
     "QasmSemanticError",
     "QasmSyntaxError",
     "SimulationError",
+    "TopologyError",
     "UnboundParameterError",
 ]
 
@@ -66,6 +71,21 @@ class CalibrationError(ConfigError):
         self.field = field
         self.bare_message = message
         super().__init__(f"{field}: {message}" if field else message)
+
+
+class TopologyError(ConfigError):
+    """A QKD network description is invalid: a link to an unknown node, a duplicate name, a
+    negative length, a file that does not follow the documented schema.
+
+    Args:
+        message: What is wrong and how to fix it.
+        where: Where: a path such as ``links[3].fibre_km`` or ``nodes[0].name``.
+    """
+
+    def __init__(self, message: str, where: str | None = None) -> None:
+        self.where = where
+        self.bare_message = message
+        super().__init__(f"{where}: {message}" if where else message)
 
 
 class CircuitError(KvantError, ValueError):
@@ -139,6 +159,11 @@ class ProtocolAbortError(KvantError, RuntimeError):
     def __init__(self, message: str, reason: AbortReason = AbortReason.NO_SECRET_KEY) -> None:
         self.reason = reason
         super().__init__(message)
+
+
+class NetworkError(KvantError, RuntimeError):
+    """A QKD network operation cannot be done: no route between two sites, a key pool without
+    enough key for a withdrawal, a query about a node the network does not have."""
 
 
 class SimulationError(KvantError, RuntimeError):

@@ -80,3 +80,41 @@ def test_curve_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
         == 0
     )
     assert "longest fibre" in capsys.readouterr().out
+
+
+def test_link_postprocess_json_distils_equal_keys(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["qkd", "link", "--distance-km", "10", "--pulses", "100000000", "--seed", "3",
+            "--postprocess", "--json"]  # fmt: skip
+    assert _run(args) == 0
+    data = json.loads(capsys.readouterr().out)
+    post = data["postprocess"]
+    assert post["aborted"] is False
+    assert post["keys_equal"] is True
+    assert "key" not in post
+    assert "bob_key" not in post
+    assert post["key_bits"] > 0
+    assert post["distilled_rate_bps"] == pytest.approx(post["key_bits"] / 1e8 * 1e9)
+    theory = data["finite_bits_per_pulse"] * 1e8
+    assert 0.5 * theory < post["key_bits"] < 1.5 * theory
+
+
+def test_link_postprocess_reports_an_abort(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["qkd", "link", "--distance-km", "50", "--pulses", "2000000", "--seed", "1",
+            "--postprocess", "--reconciler", "cascade-original"]  # fmt: skip
+    assert _run(args) == 0
+    out = capsys.readouterr().out
+    assert "post-processing aborted (no-secret-key)" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--protocol", "bb84"], "--postprocess needs decoy-bb84"),
+        (["--reconciler", "turbo"], "unknown --reconciler"),
+    ],
+)
+def test_link_postprocess_bad_input(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _run(["qkd", "link", "--distance-km", "10", "--postprocess", *args]) == 2
+    assert message in capsys.readouterr().err

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+import secrets
 import time
 from pathlib import Path
 from typing import Any
@@ -63,6 +65,14 @@ def link(
     intercept_fraction: float = typer.Option(1.0, "--intercept-fraction"),
     seed: int | None = typer.Option(None, "--seed", help="Seed for a reproducible run."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
+    postprocess: bool = typer.Option(
+        False, "--postprocess", help="Also distil a secret key from the detections."
+    ),
+    reconciler: str = typer.Option(
+        "cascade-improved",
+        "--reconciler",
+        help="Error correction for --postprocess: cascade-improved, cascade-original or ldpc.",
+    ),
 ) -> None:
     """Simulate a link: gains and QBER per intensity, single-photon bounds, key rates."""
     from kvant.qkd import InterceptResend, PhotonNumberSplitting, run_link
@@ -80,6 +90,10 @@ def link(
     }[attack]
     if pulses < 1:
         raise ConfigError(f"--pulses must be >= 1, got {pulses}")
+    if postprocess:
+        _check_postprocess(protocol, reconciler)
+    if postprocess and seed is None:
+        seed = secrets.randbits(63)  # the same detections for the report and the key
     start = time.perf_counter()
     if pulses >= _PROGRESS_FROM_PULSES and not as_json:
         columns = (TextColumn("simulating pulses"), BarColumn(), TimeRemainingColumn())
@@ -92,6 +106,9 @@ def link(
     else:
         report = run_link(cfg, protocol, pulses, seed=seed, attack=eve)
     seconds = time.perf_counter() - start
+    distilled = None
+    if postprocess and seed is not None:
+        distilled = _distil(cfg, protocol, pulses, seed, eve, reconciler)
     if as_json:
         print_json(
             {
@@ -101,10 +118,96 @@ def link(
                 "finite_bits_per_pulse": report.finite_bits_per_pulse,
                 "finite_rate_bps": report.finite_rate_bps,
                 "simulation_seconds": seconds,
+                **({"postprocess": distilled} if postprocess else {}),
             }
         )
         return
     _print_link(report, seconds)
+    if distilled is not None:
+        _print_distilled(distilled, report)
+
+
+def _check_postprocess(protocol: str, reconciler: str) -> None:
+    from kvant.qkd._pipeline import RECONCILERS
+
+    if protocol not in ("decoy-bb84", "efficient-bb84"):
+        raise ConfigError(
+            f"--postprocess needs decoy-bb84 or efficient-bb84 (three intensities for the "
+            f"finite-key bound), got {protocol}"
+        )
+    if reconciler not in RECONCILERS:
+        raise ConfigError(
+            f"unknown --reconciler {reconciler!r}; choose one of {', '.join(RECONCILERS)}"
+        )
+
+
+def _distil(
+    cfg: Any, protocol: str, pulses: int, seed: int, eve: Any, reconciler: str
+) -> dict[str, Any]:
+    """Run the post-processing on the same detections; a summary (never the key itself)."""
+    from kvant.errors import ProtocolAbortError
+    from kvant.qkd import Pipeline, PipelineConfig, iter_detections
+
+    start = time.perf_counter()
+    detections = list(iter_detections(cfg, pulses, seed=seed, attack=eve))
+    pipeline = Pipeline(cfg.source, PipelineConfig(reconciler=reconciler))
+    try:
+        rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
+        block = pipeline.process(detections, seed=rng)
+    except ProtocolAbortError as abort:
+        return {"aborted": True, "reason": str(abort.reason), "message": str(abort),
+                "reconciler": reconciler, "seconds": time.perf_counter() - start}  # fmt: skip
+    summary = block.to_dict()
+    for secret in ("key", "bob_key"):
+        del summary[secret]
+    bits_per_pulse = block.key_bits / pulses
+    return {
+        "aborted": False,
+        "reason": None,
+        "reconciler": reconciler,
+        **summary,
+        "key_bits": block.key_bits,
+        "keys_equal": hmac.compare_digest(block.key, block.bob_key),
+        "distilled_bits_per_pulse": bits_per_pulse,
+        "distilled_rate_bps": bits_per_pulse * cfg.clock_hz,
+        "seconds": time.perf_counter() - start,
+    }
+
+
+def _print_distilled(distilled: dict[str, Any], report: Any) -> None:
+    if distilled["aborted"]:
+        console.print(
+            f"[bold red]post-processing aborted ({distilled['reason']}):[/] {distilled['message']}"
+        )
+        return
+    table = Table(
+        title=f"secret key distilled ({distilled['reconciler']})",
+        caption=f"post-processed in {distilled['seconds']:.2f} s",
+    )
+    for name in ("", "bits", "bits per pulse", "bits per second"):
+        table.add_column(name, justify="right")
+    clock = report.link.clock_hz
+    theory = report.finite_bits_per_pulse
+    if theory is not None:
+        table.add_row(
+            "finite-key theory (f = 1.16)", f"{theory * report.pulses:,.0f}", f"{theory:.4e}",
+            f"{theory * clock:,.1f}",
+        )  # fmt: skip
+    table.add_row(
+        "distilled (both sides equal)" if distilled["keys_equal"] else "distilled (MISMATCH)",
+        f"{distilled['key_bits']:,}",
+        f"{distilled['distilled_bits_per_pulse']:.4e}",
+        f"{distilled['distilled_rate_bps']:,.1f}",
+    )
+    console.print(table)
+    leak = distilled["leakage"]
+    console.print(
+        f"sifted {distilled['sifted_bits']:,} bits, QBER {distilled['qber']:.4f} "
+        f"(upper {distilled['qber_upper']:.4f}), error correction leaked "
+        f"{leak['error_correction_bits']:,} bits (f = {distilled['efficiency']:.3f}), "
+        f"verification {leak['verification_bits']} bits, authentication refill "
+        f"{distilled['authentication_bits']} bits"
+    )
 
 
 def _print_link(report: Any, seconds: float) -> None:

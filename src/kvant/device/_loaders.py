@@ -26,7 +26,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from kvant.device._calibration import SCHEMA, Calibration, CouplerCalibration, QubitCalibration
+from kvant.device._calibration import SCHEMA, Calibration
+from kvant.device._calibration_records import CouplerCalibration, QubitCalibration
 from kvant.device._topology import Topology
 from kvant.errors import CalibrationError, KvantIOError
 
@@ -56,7 +57,9 @@ def _read(source: str | Path | Mapping[str, Any]) -> tuple[Mapping[str, Any], st
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise CalibrationError(f"{path.name} is not valid JSON: {exc.msg} (line {exc.lineno})") from exc
+        raise CalibrationError(
+            f"{path.name} is not valid JSON: {exc.msg} (line {exc.lineno})"
+        ) from exc
     if not isinstance(data, Mapping):
         raise CalibrationError(f"{path.name} must hold a JSON object, got {type(data).__name__}")
     return data, path.name
@@ -135,7 +138,15 @@ def from_qiskit_properties(
     n = len(qubit_rows)
     notes: list[str] = []
     fields: dict[str, list[float | None]] = {
-        k: [None] * n for k in ("T1", "T2", "prob_meas1_prep0", "prob_meas0_prep1", "readout_error", "readout_length")
+        k: [None] * n
+        for k in (
+            "T1",
+            "T2",
+            "prob_meas1_prep0",
+            "prob_meas0_prep1",
+            "readout_error",
+            "readout_length",
+        )
     }
     for q, row in enumerate(qubit_rows):
         if not isinstance(row, list):
@@ -165,20 +176,34 @@ def from_qiskit_properties(
             two_q.setdefault((min(a, b), max(a, b)), []).append(_gate_figures(g))
         if rows:
             if gate != "cz":
-                notes.append(f"native 2-qubit gate of the file is {gate!r}; its error is used for cz")
+                notes.append(
+                    f"native 2-qubit gate of the file is {gate!r}; its error is used for cz"
+                )
             break
     t1 = _fill(fields["T1"], "T1", notes)
     t2 = _fill(fields["T2"], "T2", notes)
-    p10 = [a if a is not None else b for a, b in zip(fields["prob_meas1_prep0"], fields["readout_error"], strict=True)]
-    p01 = [a if a is not None else b for a, b in zip(fields["prob_meas0_prep1"], fields["readout_error"], strict=True)]
+    p10 = [
+        a if a is not None else b
+        for a, b in zip(fields["prob_meas1_prep0"], fields["readout_error"], strict=True)
+    ]
+    p01 = [
+        a if a is not None else b
+        for a, b in zip(fields["prob_meas0_prep1"], fields["readout_error"], strict=True)
+    ]
     p10f, p01f = _fill(p10, "prob_meas1_prep0", notes), _fill(p01, "prob_meas0_prep1", notes)
     length = _fill([fields["readout_length"][q] or None for q in range(n)], "readout_length", notes)
-    err1 = _fill([one_q[q][0] if q in one_q else None for q in range(n)], "1-qubit gate_error", notes)
-    dur1 = _fill([one_q[q][1] if q in one_q else None for q in range(n)], "1-qubit gate_length", notes)
+    err1 = _fill(
+        [one_q[q][0] if q in one_q else None for q in range(n)], "1-qubit gate_error", notes
+    )
+    dur1 = _fill(
+        [one_q[q][1] if q in one_q else None for q in range(n)], "1-qubit gate_length", notes
+    )
     qubits = []
     for q in range(n):
         if t2[q] > 2 * t1[q]:
-            notes.append(f"qubit {q}: T2 {t2[q]:.6g} us > 2 T1; lowered to 2 T1 = {2 * t1[q]:.6g} us")
+            notes.append(
+                f"qubit {q}: T2 {t2[q]:.6g} us > 2 T1; lowered to 2 T1 = {2 * t1[q]:.6g} us"
+            )
             t2[q] = 2 * t1[q]
         qubits.append(_qubit(q, t1[q], t2[q], p10f[q], p01f[q], err1[q], dur1[q], length[q]))
     couplers = []
@@ -188,9 +213,19 @@ def from_qiskit_properties(
             notes.append(f"coupler {pair}: gate error {error:g} marks it out of service; left out")
             continue
         couplers.append(CouplerCalibration(pair, error, statistics.fmean(f[1] for f in figures)))
-    topology = Topology(str(data.get("backend_name", "qiskit-device")), n, tuple(c.qubits for c in couplers))
-    source_text = f"Qiskit backend properties {data.get('backend_name', '?')} {data.get('backend_version', '')} ({name})"
-    return Calibration(topology, tuple(qubits), tuple(couplers), source_text.replace("  ", " "), str(data.get("last_update_date", "")), tuple(notes))
+    topology = Topology(
+        str(data.get("backend_name", "qiskit-device")), n, tuple(c.qubits for c in couplers)
+    )
+    backend = f"{data.get('backend_name', '?')} {data.get('backend_version', '')}".strip()
+    source_text = f"Qiskit backend properties {backend} ({name})"
+    return Calibration(
+        topology,
+        tuple(qubits),
+        tuple(couplers),
+        source_text.replace("  ", " "),
+        str(data.get("last_update_date", "")),
+        tuple(notes),
+    )
 
 
 def _gate_figures(gate: Mapping[str, Any]) -> tuple[float, float]:
@@ -219,7 +254,9 @@ _GRID_NAME = re.compile(r"^q?\(?\s*(-?\d+)\s*[_,]\s*(-?\d+)\s*\)?$")
 def _grid(target: str) -> tuple[int, int]:
     match = _GRID_NAME.match(str(target).strip())
     if match is None:
-        raise CalibrationError(f"qubit name {target!r} is not a grid qubit 'row_col'", "metrics.targets")
+        raise CalibrationError(
+            f"qubit name {target!r} is not a grid qubit 'row_col'", "metrics.targets"
+        )
     return int(match.group(1)), int(match.group(2))
 
 
@@ -256,8 +293,10 @@ def from_cirq_calibration(
         raise CalibrationError(f"{name}: needs a list of metrics", "metrics")
     table: dict[str, dict[tuple[tuple[int, int], ...], float]] = {}
     for index, m in enumerate(metrics):
+        if not isinstance(m, Mapping):
+            raise CalibrationError(f"must be an object, got {m!r}", f"metrics[{index}]")
+        targets = tuple(_grid(t) for t in m.get("targets", []))
         try:
-            targets = tuple(_grid(t) for t in m.get("targets", []))
             value = m["values"][0]
             number = float(value.get("doubleVal", value.get("double_val", value.get("intVal", 0))))
         except (KeyError, IndexError, TypeError, ValueError, AttributeError):
@@ -290,11 +329,24 @@ def from_cirq_calibration(
             excess = inc - gate_duration_1q_ns / (3 * t1_ns)
             tphi_ns = gate_duration_1q_ns / (3 * excess) if excess > 0 else float("inf")
         t2.append(1.0 / (1.0 / (2 * t1_ns) + 1.0 / tphi_ns) / 1e3)
-    err1 = _fill(per_qubit("single_qubit_rb_pauli_error_per_gate", 2 / 3), "single_qubit_rb_pauli_error_per_gate", notes)
+    err1 = _fill(
+        per_qubit("single_qubit_rb_pauli_error_per_gate", 2 / 3),
+        "single_qubit_rb_pauli_error_per_gate",
+        notes,
+    )
     p10 = _fill(per_qubit("single_qubit_p00_error"), "single_qubit_p00_error", notes)
     p01 = _fill(per_qubit("single_qubit_p11_error"), "single_qubit_p11_error", notes)
     qubits = tuple(
-        _qubit(q, t1[q], min(t2[q], 2 * t1[q]), p10[q], p01[q], err1[q], gate_duration_1q_ns, readout_duration_ns)
+        _qubit(
+            q,
+            t1[q],
+            min(t2[q], 2 * t1[q]),
+            p10[q],
+            p01[q],
+            err1[q],
+            gate_duration_1q_ns,
+            readout_duration_ns,
+        )
         for q in range(n)
     )
     metric = next((m for m in _CIRQ_2Q_METRICS if m in table), None)
@@ -305,7 +357,18 @@ def from_cirq_calibration(
         for key, value in sorted(table[metric].items()):
             if len(key) != 2:
                 raise CalibrationError(f"{metric} needs two targets, got {len(key)}", "metrics")
-            couplers.append(CouplerCalibration((index_of[key[0]], index_of[key[1]]), value * 4 / 5, gate_duration_2q_ns))
+            couplers.append(
+                CouplerCalibration(
+                    (index_of[key[0]], index_of[key[1]]), value * 4 / 5, gate_duration_2q_ns
+                )
+            )
     positions = tuple((float(c), -float(r)) for r, c in grid)
-    topology = Topology(Path(name).stem if name != "data" else "cirq-device", n, tuple(c.qubits for c in couplers), positions)
-    return Calibration(topology, qubits, tuple(couplers), f"Cirq calibration JSON ({name})", "", tuple(notes))
+    topology = Topology(
+        Path(name).stem if name != "data" else "cirq-device",
+        n,
+        tuple(c.qubits for c in couplers),
+        positions,
+    )
+    return Calibration(
+        topology, qubits, tuple(couplers), f"Cirq calibration JSON ({name})", "", tuple(notes)
+    )

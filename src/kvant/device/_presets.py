@@ -23,8 +23,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
-from kvant.device._calibration import Calibration, CouplerCalibration, QubitCalibration
+from kvant.device._calibration import Calibration
+from kvant.device._calibration_records import CouplerCalibration, QubitCalibration
 from kvant.device._topology import Topology
 from kvant.errors import ConfigError
 
@@ -97,7 +99,9 @@ class SyntheticSpec:
             raise ConfigError(f"cannot read a SyntheticSpec from this data: {exc!r}") from exc
 
 
-def _lognormal(rng: np.random.Generator, median: float, sigma: float, size: int) -> np.ndarray:  # type: ignore[type-arg]
+def _lognormal(
+    rng: np.random.Generator, median: float, sigma: float, size: int
+) -> NDArray[np.float64]:
     z = rng.normal(size=size)
     z -= np.median(z)  # the sample median is exactly `median`
     return np.asarray(median * np.exp(sigma * z))
@@ -135,7 +139,7 @@ def synthetic_calibration(
     err2 = _lognormal(rng, medians["gate_error_2q"], spec.sigma_error, m)
     if not 0 <= spec.bad_qubits <= n:
         raise ConfigError(f"bad_qubits must be in 0..{n}, got {spec.bad_qubits}")
-    bad = rng.choice(n, size=spec.bad_qubits, replace=False) if spec.bad_qubits else []
+    bad: list[int] = [int(q) for q in rng.choice(n, size=spec.bad_qubits, replace=False)]
     for q in bad:
         t1[q] /= 5.0
         t2[q] = min(t2[q], t1[q])
@@ -206,13 +210,15 @@ def load_device(device: str | Path | Calibration | Topology) -> Calibration:
         KvantIOError: For a file that cannot be read.
 
     >>> load_device("grid-2x2").couplers[0]
-    CouplerCalibration(qubits=(0, 1), gate_error_2q=0.0038745, gate_duration_2q_ns=68.0, gate='cz')
+    CouplerCalibration(qubits=(0, 1), gate_error_2q=0.00246, gate_duration_2q_ns=68.0, gate='cz')
     """
     if isinstance(device, Calibration):
         return device
     if isinstance(device, Topology):
         seed = zlib.crc32(device.name.encode())
-        return synthetic_calibration(device, SyntheticSpec(seed=seed, bad_qubits=device.num_qubits // 20))
+        return synthetic_calibration(
+            device, SyntheticSpec(seed=seed, bad_qubits=device.num_qubits // 20)
+        )
     if isinstance(device, Path) or (isinstance(device, str) and device.lower().endswith(".json")):
         from kvant.device._loaders import load_calibration_file
 

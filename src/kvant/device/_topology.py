@@ -60,7 +60,9 @@ class Topology:
             try:
                 a, b = (int(q) for q in pair)
             except (TypeError, ValueError):
-                raise ConfigError(f"couplers[{index}] must be a pair of qubits, got {pair!r}") from None
+                raise ConfigError(
+                    f"couplers[{index}] must be a pair of qubits, got {pair!r}"
+                ) from None
             if a == b or not (0 <= a < n and 0 <= b < n):
                 raise ConfigError(
                     f"couplers[{index}] = {[a, b]} must join two different qubits in 0..{n - 1}"
@@ -86,7 +88,10 @@ class Topology:
         """
         n = _positive("line length", num_qubits)
         return cls(
-            f"line-{n}", n, tuple((q, q + 1) for q in range(n - 1)), tuple((q, 0.0) for q in range(n))
+            f"line-{n}",
+            n,
+            tuple((q, q + 1) for q in range(n - 1)),
+            tuple((q, 0.0) for q in range(n)),
         )
 
     @classmethod
@@ -106,7 +111,9 @@ class Topology:
                 if r + 1 < r_count:
                     couplers.append((q, q + c_count))
         positions = tuple((float(c), -float(r)) for r in range(r_count) for c in range(c_count))
-        return cls(name or f"grid-{r_count}x{c_count}", r_count * c_count, tuple(couplers), positions)
+        return cls(
+            name or f"grid-{r_count}x{c_count}", r_count * c_count, tuple(couplers), positions
+        )
 
     @classmethod
     def heavy_hex(cls, distance: int) -> Topology:
@@ -218,7 +225,9 @@ class Topology:
         path = [a]
         while path[-1] != b:
             here = path[-1]
-            path.append(next(nb for nb in self._adjacency()[here] if dist[nb, b] == dist[here, b] - 1))
+            path.append(
+                next(nb for nb in self._adjacency()[here] if dist[nb, b] == dist[here, b] - 1)
+            )
         return tuple(path)
 
     @property
@@ -251,8 +260,14 @@ class Topology:
         return self._cache["adjacency"]  # type: ignore[no-any-return]
 
     def _check_qubit(self, qubit: int) -> int:
-        if isinstance(qubit, bool) or not isinstance(qubit, int | np.integer) or not 0 <= qubit < self.num_qubits:
-            raise ConfigError(f"qubit {qubit!r} is not on {self.name} (qubits 0..{self.num_qubits - 1})")
+        if (
+            isinstance(qubit, bool)
+            or not isinstance(qubit, int | np.integer)
+            or not 0 <= qubit < self.num_qubits
+        ):
+            raise ConfigError(
+                f"qubit {qubit!r} is not on {self.name} (qubits 0..{self.num_qubits - 1})"
+            )
         return int(qubit)
 
     # plain data -----------------------------------------------------------------------------
@@ -281,8 +296,8 @@ class Topology:
             return cls(
                 str(data["name"]),
                 int(data["num_qubits"]),
-                tuple(tuple(p) for p in data["couplers"]),  # type: ignore[misc]
-                tuple(tuple(p) for p in data.get("positions", ())),  # type: ignore[misc]
+                tuple((int(a), int(b)) for a, b in data["couplers"]),
+                tuple((float(x), float(y)) for x, y in data.get("positions", ())),
             )
         except (KeyError, TypeError, ValueError) as exc:
             if isinstance(exc, ConfigError):
@@ -302,7 +317,10 @@ class Topology:
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        return f"Topology(name={self.name!r}, num_qubits={self.num_qubits}, couplers={len(self.couplers)})"
+        return (
+            f"Topology(name={self.name!r}, num_qubits={self.num_qubits}, "
+            f"couplers={len(self.couplers)})"
+        )
 
 
 def _positive(label: str, value: int) -> int:

@@ -5,7 +5,7 @@ Each party holds an identical :class:`KeyPool` of secret bits: the initial pre-s
 start), later topped up from the key the link distils. A :class:`WegmanCarterAuthenticator`
 tags message i as::
 
-    tag_i = h_k(header_i || payload_i) XOR r_i
+    tag_i = h_k(header_i || payload_i) XOR r_i   (header zero-padded to whole 64-bit blocks)
 
 with h_k the polynomial hash over GF(2^64) of :mod:`kvant.qkd._polyhash`, which is
 epsilon-almost-XOR-universal with epsilon = (L + 1) / 2^64 for an L-block message, k a 64-bit
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from kvant.errors import AbortReason, ConfigError, ProtocolAbortError
-from kvant.qkd._polyhash import collision_bound, poly_hash
+from kvant.qkd._polyhash import collision_bound, poly_hash_parts
 
 __all__ = ["KeyPool", "Message", "Party", "WegmanCarterAuthenticator"]
 
@@ -121,13 +121,19 @@ class Message:
     leaked_bits: int = 0
     tag: bytes = b""
 
-    def authenticated_data(self) -> bytes:
-        """Header and payload: what the tag covers."""
+    def header(self) -> bytes:
+        """Sender, counter, declared leakage and kind: the part of the tagged data before the
+        payload (it states its own length, so header + payload is an injective encoding)."""
         kind = self.kind.encode()
-        header = struct.pack(
+        fixed = struct.pack(
             "<BQQH", _PARTIES.index(self.sender), self.counter, self.leaked_bits, len(kind)
         )
-        return header + kind + self.payload
+        return fixed + kind
+
+    def authenticated_data(self) -> bytes:
+        """Header and payload: what the tag covers (header padded to whole 64-bit blocks)."""
+        header = self.header()
+        return header + bytes(-len(header) % 8) + self.payload
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form; inverse of :meth:`from_dict`."""
@@ -187,10 +193,13 @@ class WegmanCarterAuthenticator:
         return self._pool
 
     def _expected_tag(self, message: Message) -> bytes:
-        data = message.authenticated_data()
+        header = message.header()
         pad = int.from_bytes(self._pool.take(TAG_BYTES), "little")
-        self.forgery_bound += collision_bound(len(data))
-        return (poly_hash(data, self._hash_key) ^ pad).to_bytes(TAG_BYTES, "little")
+        self.forgery_bound += collision_bound(-(-len(header) // 8) * 8 + len(message.payload))
+        digest = poly_hash_parts(
+            [header, message.payload], self._hash_key, 8 * len(message.payload)
+        )
+        return (digest ^ pad).to_bytes(TAG_BYTES, "little")
 
     def tag(self, message: Message) -> Message:
         """Return ``message`` with its tag set (the counter must be the sender's next one)."""

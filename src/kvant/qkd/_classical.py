@@ -8,9 +8,10 @@ syndromes, verification tags), and the channel's ledger sums them, so the leakag
 amplification pays for is the count of bits actually sent.
 
 Interactive protocols (Cascade) exchange many short messages. They are carried here as one
-transcript message per direction and per pass, authenticated as a whole before the result is
-used; this is equivalent to authenticating every round trip, because nothing derived from an
-unauthenticated message leaves the post-processing before the tags are checked.
+transcript message per direction (requests, parities), authenticated as a whole before the
+result is used; this is equivalent to authenticating every round trip, because nothing
+derived from an unauthenticated message leaves the post-processing before the tags are
+checked.
 """
 
 from __future__ import annotations

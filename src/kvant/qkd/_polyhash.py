@@ -18,6 +18,8 @@ by the fixed key uses eight 256-entry tables of k x^(8j) v, so one block costs e
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numba
 import numpy as np
 from numpy.typing import NDArray
@@ -27,6 +29,7 @@ __all__ = [
     "collision_bound",
     "gf64_multiply_reference",
     "poly_hash",
+    "poly_hash_parts",
     "poly_hash_reference",
 ]
 
@@ -58,12 +61,12 @@ def _tables(key: np.uint64) -> NDArray[np.uint64]:  # pragma: no cover - compile
 
 @numba.njit(cache=True)
 def _horner(
-    words: NDArray[np.uint64], bit_length: np.uint64, tables: NDArray[np.uint64]
+    words: NDArray[np.uint64], start: np.uint64, tables: NDArray[np.uint64]
 ) -> np.uint64:  # pragma: no cover - compiled
-    h = np.uint64(0)
     byte = np.uint64(0xFF)
-    for i in range(words.size + 1):
-        x = h ^ (words[i] if i < words.size else bit_length)
+    h = np.uint64(start)
+    for i in range(words.size):
+        x = h ^ words[i]
         h = (
             tables[0, x & byte]
             ^ tables[1, (x >> np.uint64(8)) & byte]
@@ -82,11 +85,32 @@ def _as_bytes(message: bytes | NDArray[np.uint8]) -> NDArray[np.uint8]:
     return np.ascontiguousarray(data, dtype=np.uint8).reshape(-1)
 
 
-def _words(data: NDArray[np.uint8]) -> NDArray[np.uint64]:
-    pad = (-data.size) % 8
-    if pad:
-        data = np.concatenate([data, np.zeros(pad, dtype=np.uint8)])
-    return data.view("<u8").astype(np.uint64, copy=False)
+def _absorb(data: NDArray[np.uint8], h: np.uint64, tables: NDArray[np.uint64]) -> np.uint64:
+    """Horner steps over ``data`` cut into little-endian 64-bit blocks, the last zero-padded
+    (no copy of the whole message)."""
+    full = data.size - data.size % 8
+    if full:
+        words = np.frombuffer(data[:full], dtype="<u8").astype(np.uint64, copy=False)
+        h = np.uint64(_horner(words, h, tables))
+    if full < data.size:
+        tail = np.zeros(8, dtype=np.uint8)
+        tail[: data.size - full] = data[full:]
+        h = np.uint64(_horner(tail.view("<u8").astype(np.uint64, copy=False), h, tables))
+    return h
+
+
+def poly_hash_parts(parts: Sequence[bytes | NDArray[np.uint8]], key: int, bit_length: int) -> int:
+    """h_k of the parts, each zero-padded to whole blocks, then a block holding ``bit_length``.
+
+    The caller makes the encoding injective (e.g. a header that states its own length, and
+    the payload's length in ``bit_length``); then it is a polynomial hash as in the module
+    docstring, with L the total number of blocks of the parts.
+    """
+    tables = _tables(np.uint64(key & _MASK64))
+    h = np.uint64(0)
+    for part in parts:
+        h = _absorb(_as_bytes(part), h, tables)
+    return int(_horner(np.asarray([bit_length & _MASK64], dtype=np.uint64), h, tables))
 
 
 def poly_hash(message: bytes | NDArray[np.uint8], key: int, bit_length: int | None = None) -> int:
@@ -95,7 +119,7 @@ def poly_hash(message: bytes | NDArray[np.uint8], key: int, bit_length: int | No
     Args:
         message: The bytes to hash (or a uint8 array, e.g. packed key bits).
         key: The 64-bit hash key k.
-        bit_length: Length in bits to bind into the hash (default: 8 bytes per byte); give
+        bit_length: Length in bits to bind into the hash (default: 8 bits per byte); give
             the true length when the last byte holds padding bits.
 
     Returns:
@@ -105,8 +129,7 @@ def poly_hash(message: bytes | NDArray[np.uint8], key: int, bit_length: int | No
     True
     """
     data = _as_bytes(message)
-    length = 8 * data.size if bit_length is None else int(bit_length)
-    return int(_horner(_words(data), np.uint64(length), _tables(np.uint64(key & _MASK64))))
+    return poly_hash_parts([data], key, 8 * data.size if bit_length is None else bit_length)
 
 
 def collision_bound(num_bytes: int) -> float:

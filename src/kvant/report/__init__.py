@@ -1,6 +1,16 @@
 """Output for people: plots (PNG via Matplotlib) and, later, HTML/JSON reports."""
 
+from kvant.report._device_plots import plot_coupling_map
+from kvant.report._network_plots import plot_delivered_rate, plot_network_map, plot_pool_levels
 from kvant.report._plots import plot_counts, plot_state
 from kvant.report._qkd_plots import plot_key_rate_curve
 
-__all__ = ["plot_counts", "plot_key_rate_curve", "plot_state"]
+__all__ = [
+    "plot_counts",
+    "plot_coupling_map",
+    "plot_delivered_rate",
+    "plot_key_rate_curve",
+    "plot_network_map",
+    "plot_pool_levels",
+    "plot_state",
+]

@@ -12,22 +12,45 @@ qubit 0 with their rightmost letter.
 ['000', '111']
 """
 
+from kvant.sim._blocks import Block
+from kvant.sim._channels import KrausChannel, ReadoutError, pauli_basis
+from kvant.sim._density_matrix import DensityMatrixEngine
 from kvant.sim._engine import Engine
+from kvant.sim._fusion import FusionCost, blocks_to_circuit, fuse
 from kvant.sim._memory import available_memory_bytes, max_qubits, required_bytes
+from kvant.sim._noisy import NoisyProgram
+from kvant.sim._numba_engine import NumbaEngine
 from kvant.sim._pauli import PauliLike, pauli_expectation
 from kvant.sim._registry import ENGINE_NAMES, make_engine
 from kvant.sim._result import Result
+from kvant.sim._stabilizer import StabilizerEngine, is_clifford, to_stim
 from kvant.sim._statevector import StateVectorEngine
+from kvant.sim._trajectories import TrajectoryEngine, TrajectoryStats
 
 __all__ = [
     "ENGINE_NAMES",
+    "Block",
+    "DensityMatrixEngine",
     "Engine",
+    "FusionCost",
+    "KrausChannel",
+    "NoisyProgram",
+    "NumbaEngine",
     "PauliLike",
+    "ReadoutError",
     "Result",
+    "StabilizerEngine",
     "StateVectorEngine",
+    "TrajectoryEngine",
+    "TrajectoryStats",
     "available_memory_bytes",
+    "blocks_to_circuit",
+    "fuse",
+    "is_clifford",
     "make_engine",
     "max_qubits",
+    "pauli_basis",
     "pauli_expectation",
     "required_bytes",
+    "to_stim",
 ]

@@ -160,7 +160,9 @@ def make_block(
         full = expand(matrix, targets, qubits, controls)
         return Block("diagonal", qubits, np.diagonal(full).copy(), condition=condition, gates=gates)
     if kind == "diagonal":
-        return Block("diagonal", targets, np.diagonal(matrix).copy(), controls, None, condition, gates)
+        return Block(
+            "diagonal", targets, np.diagonal(matrix).copy(), controls, None, condition, gates
+        )
     if kind == "permutation":
         source = np.argmax(matrix != 0, axis=1).astype(np.int64)
         phases = matrix[np.arange(matrix.shape[0]), source].astype(np.complex128)

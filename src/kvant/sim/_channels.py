@@ -65,9 +65,9 @@ def pauli_basis(num_qubits: int) -> NDArray[np.complex128]:
 
 
 def _kron_all(mats: Sequence[Matrix]) -> Matrix:
-    out = np.ones((1, 1), dtype=np.complex128)
+    out: Matrix = np.ones((1, 1), dtype=np.complex128)
     for m in mats:
-        out = np.kron(out, m)
+        out = np.asarray(np.kron(out, m), dtype=np.complex128)
     return out
 
 
@@ -99,7 +99,8 @@ class KrausChannel:
 
     >>> import numpy as np
     >>> p = 0.1
-    >>> flip = KrausChannel((0,), [np.sqrt(1 - p) * np.eye(2), np.sqrt(p) * np.array([[0, 1], [1, 0]])])
+    >>> x = np.array([[0, 1], [1, 0]])
+    >>> flip = KrausChannel((0,), [np.sqrt(1 - p) * np.eye(2), np.sqrt(p) * x])
     >>> flip.is_cptp(), round(flip.process_fidelity(), 12)
     (True, 0.9)
     >>> flip.pauli_probabilities().round(12).tolist()
@@ -110,7 +111,7 @@ class KrausChannel:
     operators: NDArray[np.complex128] = field(repr=False)
     label: str = ""
     condition: Condition | None = None
-    _cache: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _cache: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         qubits = tuple(int(q) for q in self.qubits)
@@ -155,12 +156,40 @@ class KrausChannel:
         return 1 << len(self.qubits)
 
     def on(self, qubits: Sequence[int]) -> KrausChannel:
-        """The same map on other qubits (same operand order)."""
-        return KrausChannel(tuple(qubits), self.operators, self.label, self.condition)
+        """The same map on other qubits (same operand order).
+
+        The copy shares this channel's computed figures (superoperator, Pauli twirl...), which
+        do not depend on the qubits, so relabelling a channel many times costs nothing.
+
+        Raises:
+            ConfigError: For a different number of qubits or repeated qubits.
+        """
+        target = tuple(int(q) for q in qubits)
+        if target == self.qubits:
+            return self
+        if len(target) != len(self.qubits) or len(set(target)) != len(target) or min(target) < 0:
+            raise ConfigError(
+                f"channel {self.label!r} acts on {len(self.qubits)} qubit(s); got {list(target)}"
+            )
+        return self._copy(target, self.condition)
 
     def with_condition(self, condition: Condition | None) -> KrausChannel:
-        """A copy applied only when ``condition`` holds."""
-        return KrausChannel(self.qubits, self.operators, self.label, condition)
+        """A copy applied only when ``condition`` holds (sharing the computed figures)."""
+        return self if condition == self.condition else self._copy(self.qubits, condition)
+
+    def _copy(self, qubits: tuple[int, ...], condition: Condition | None) -> KrausChannel:
+        # the operators were validated when this channel was made; the cache is shared
+        # (entries that depend on the qubits are keyed by them)
+        out = object.__new__(KrausChannel)
+        for name, value in (
+            ("qubits", qubits),
+            ("operators", self.operators),
+            ("label", self.label),
+            ("condition", condition),
+            ("_cache", self._cache),
+        ):
+            object.__setattr__(out, name, value)
+        return out
 
     # algebra --------------------------------------------------------------------------------
     def then(self, other: KrausChannel) -> KrausChannel:
@@ -190,8 +219,9 @@ class KrausChannel:
         From the eigen-decomposition of the Choi matrix (Choi, Lin. Alg. Appl. 10, 285, 1975):
         ``K_i = sqrt(lambda_i) unvec(v_i)``; eigenvalues below ``atol`` are dropped.
         """
-        if "canonical" in self._cache:
-            return self._cache["canonical"]  # type: ignore[no-any-return]
+        key = ("canonical", self.qubits, self.condition)
+        if key in self._cache:
+            return self._cache[key]  # type: ignore[no-any-return]
         values, vectors = np.linalg.eigh(self.choi())
         keep = values > atol
         order = np.argsort(values[keep])[::-1]
@@ -203,7 +233,7 @@ class KrausChannel:
         w, v = np.linalg.eigh(total)
         ops = ops @ (v @ np.diag(w**-0.5) @ v.conj().T)
         result = KrausChannel(self.qubits, ops, self.label, self.condition)
-        self._cache["canonical"] = result
+        self._cache[key] = result
         return result
 
     def superoperator(self) -> Matrix:

@@ -4,10 +4,12 @@ The pass walks the circuit once. Each gate becomes a :class:`~kvant.sim._blocks.
 (diagonal, permutation or dense, controls kept); it then tries to join the most recent block on
 its qubits, which is legal because no later operation touches those qubits. It joins when the
 union has at most ``max_block_qubits`` qubits (``max_diagonal_qubits`` for two diagonals) and
-the cost model says the merged block is no dearer than the two apart. Diagonals always merge
-(runs of CZ/CP/RZ/RZZ/P on any qubits become one diagonal pass); a single-qubit gate is absorbed
-by a dense two-qubit block on the same qubits for free, while fusing it into a cheap diagonal
-or permutation is refused when a dense block would cost more.
+the cost model says the merged block is no dearer than the two apart. Diagonals always merge,
+and a diagonal gate also joins the latest diagonal block when nothing after that block touches
+its qubits, so runs of CZ/CP/RZ/RZZ/P/T on any qubits become one diagonal pass even when they
+share no qubit. A single-qubit gate is absorbed by a dense two-qubit block on the same qubits
+for free, while fusing it into a cheap diagonal or permutation is refused when the dense block
+would cost more.
 
 Measurements, resets and classically conditioned gates are never fused and stop fusion on
 their qubits (a conditioned gate or a measurement on another qubit does not: gates commute
@@ -17,7 +19,9 @@ past it). Barriers, delays and identities are dropped: they do nothing on an ide
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+import numpy as np
 
 from kvant.circuit import Circuit, Instruction
 from kvant.errors import ConfigError
@@ -36,8 +40,10 @@ class FusionCost:
 
     Attributes:
         dense: Cost of a dense block on 1, 2, ... qubits (index k - 1).
-        permutation: Cost of a permutation block (any size).
+        permutation: Cost of a permutation block on 1, 2, ... qubits (index k - 1) whose
+            phases are all 1.
         diagonal: Cost of a diagonal block (any size up to ``max_diagonal_qubits``).
+        phase: Extra cost of a permutation block with phases other than 1.
         max_block_qubits: Largest dense or permutation block fusion may build.
         max_diagonal_qubits: Largest diagonal block fusion may build.
 
@@ -45,8 +51,9 @@ class FusionCost:
     """
 
     dense: tuple[float, ...]
-    permutation: float
+    permutation: tuple[float, ...]
     diagonal: float
+    phase: float = 0.0
     max_block_qubits: int = 4
     max_diagonal_qubits: int = 8
 
@@ -59,26 +66,35 @@ class FusionCost:
         if self.max_diagonal_qubits < 2:
             raise ConfigError(f"max_diagonal_qubits must be >= 2, got {self.max_diagonal_qubits}")
 
+    def with_max_block(self, max_block_qubits: int) -> FusionCost:
+        """The same costs with another ``max_block_qubits``."""
+        return replace(self, max_block_qubits=max_block_qubits)
+
     def of(self, block: Block) -> float:
         """Cost of applying ``block`` once."""
-        share = 0.5 ** len(block.controls)
         if block.kind == "diagonal":
             return self.diagonal
-        if block.kind == "permutation":
-            return self.permutation * share
         k = len(block.targets)
-        return share * (self.dense[k - 1] if k <= len(self.dense) else float("inf"))
+        table = self.dense if block.kind == "dense" else self.permutation
+        cost = table[k - 1] if k <= len(table) else float("inf")
+        if block.kind == "permutation" and np.any(block.data != 1):
+            cost += self.phase
+        return cost * 0.5 ** len(block.controls)
 
 
-#: The Numba engine's in-cache kernels, ns per amplitude per core (complex64, AVX2-class
-#: Xeon, 2 cores; ``python -m kvant.sim._calibrate`` re-measures them). Fusing two dense
-#: 1-qubit gates into one 2-qubit block would cost more than applying both, and 3-qubit and
-#: larger blocks cost more than the 2-qubit gates they replace, so in-cache fusion stops at
-#: products that do not grow the block beyond its larger member.
+#: The Numba engine's in-cache kernels, ns per amplitude per core, complex64, measured with
+#: ``python -m kvant.sim._calibrate`` on the benchmark machine (2-core Xeon, Emerald Rapids,
+#: 512-bit vectors), minimum of 7 runs: dense 0.17 0.24 1.5 1.8 3.5; permutation 0.08 0.24 -
+#: 0.53 (+0.1 with phases); diagonal 0.19-0.27. The 1- and 2-qubit dense kernels are unrolled,
+#: larger ones generic, so in-cache fusion rarely builds blocks beyond 2 qubits: a merge pays
+#: when the product is no wider than its widest member (a 1-qubit gate absorbed by a 2-qubit
+#: block costs nothing) or, as for an H next to a CZ, when one 2-qubit pass replaces two
+#: cheaper ones. complex128 costs about twice as much throughout, so the same choices hold.
 CPU_COST = FusionCost(
-    dense=(0.22, 0.55, 1.6, 3.3, 7.0),
-    permutation=0.12,
-    diagonal=0.12,
+    dense=(0.17, 0.24, 1.5, 1.8, 3.5),
+    permutation=(0.08, 0.24, 0.4, 0.53, 0.9),
+    diagonal=0.19,
+    phase=0.1,
     max_block_qubits=4,
     max_diagonal_qubits=8,
 )
@@ -126,18 +142,18 @@ def fuse(
         UnboundParameterError: If the circuit has free parameters.
 
     >>> from kvant.circuit import Circuit
-    >>> blocks = fuse(Circuit(2).h(0).rz(0.3, 0).cz(0, 1).cp(0.2, 1, 0).cx(0, 1).measure_all())
-    >>> [(b.kind, b.qubits) for b in blocks if isinstance(b, Block)]
-    [('dense', (0,)), ('diagonal', (0, 1)), ('permutation', (0, 1))]
-    >>> sum(isinstance(b, Instruction) for b in blocks)
-    2
+    >>> circuit = Circuit(3, 1).h(0).cz(0, 1).cz(1, 2).t(2).cx(0, 2).measure(1, 0).rx(0.5, 1)
+    >>> items = fuse(circuit)
+    >>> [(b.kind, b.qubits) for b in items if isinstance(b, Block)]
+    [('dense', (0, 1)), ('diagonal', (1, 2)), ('permutation', (0, 2)), ('dense', (1,))]
+    >>> [op.name for op in items if isinstance(op, Instruction)]
+    ['measure']
     """
     if max_block_qubits is not None:
-        cost = FusionCost(
-            cost.dense, cost.permutation, cost.diagonal, max_block_qubits, cost.max_diagonal_qubits
-        )
+        cost = cost.with_max_block(max_block_qubits)
     items: list[Block | Instruction] = []
     last: dict[int, int] = {}  # qubit -> index in items of the latest item touching it
+    last_diagonal = -1  # index of the latest unconditioned diagonal block
     for op in _instructions(source):
         if op.name in IDLE:
             continue
@@ -146,6 +162,8 @@ def fuse(
             continue
         if block is not None and block.condition is None:
             position = max((last.get(q, -1) for q in block.qubits), default=-1)
+            if block.kind == "diagonal" and last_diagonal > position:
+                position = last_diagonal  # nothing after it touches these qubits: join it
             target = items[position] if position >= 0 else None
             if isinstance(target, Block) and target.condition is None:
                 merged = _try_merge(target, block, cost)
@@ -156,6 +174,8 @@ def fuse(
         item: Block | Instruction = op if block is None else block
         items.append(item)
         last.update(dict.fromkeys(op.qubits, len(items) - 1))
+        if block is not None and block.kind == "diagonal" and block.condition is None:
+            last_diagonal = len(items) - 1
     return items
 
 

@@ -8,7 +8,7 @@ builds one from a calibration, a test can build one by hand.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -43,7 +43,8 @@ class NoisyProgram:
     >>> import numpy as np
     >>> from kvant.circuit import Circuit
     >>> from kvant.sim import KrausChannel, ReadoutError
-    >>> flip = KrausChannel((0,), [np.sqrt(0.9) * np.eye(2), np.sqrt(0.1) * np.array([[0, 1], [1, 0]])])
+    >>> x = np.array([[0, 1], [1, 0]])
+    >>> flip = KrausChannel((0,), [np.sqrt(0.9) * np.eye(2), np.sqrt(0.1) * x])
     >>> program = NoisyProgram.from_circuit(
     ...     Circuit(1).x(0).measure_all(),
     ...     after_gate=lambda op: [flip.on(op.qubits)],
@@ -58,6 +59,7 @@ class NoisyProgram:
     operations: tuple[Operation, ...]
     readout: tuple[ReadoutError | None, ...] = ()
     name: str = "noisy"
+    _cache: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for label in ("num_qubits", "num_clbits"):
@@ -135,9 +137,7 @@ class NoisyProgram:
             ops.append(op)
             if after_gate is not None and op.is_unitary:
                 for channel in after_gate(op):
-                    ops.append(
-                        channel.with_condition(op.condition) if op.condition else channel
-                    )
+                    ops.append(channel.with_condition(op.condition) if op.condition else channel)
         return cls(
             circuit.num_qubits,
             circuit.num_clbits,
@@ -159,11 +159,14 @@ class NoisyProgram:
 
     @property
     def parameters(self) -> frozenset[str]:
-        """Names of free parameters of the instructions."""
-        names: frozenset[str] = frozenset()
-        for op in self.instructions:
-            names |= op.parameters
-        return names
+        """Names of free parameters of the instructions (computed once: programs are frozen)."""
+        if "parameters" not in self._cache:
+            names: frozenset[str] = frozenset()
+            for op in self.operations:
+                if isinstance(op, Instruction) and op.params:
+                    names |= op.parameters
+            self._cache["parameters"] = names
+        return self._cache["parameters"]  # type: ignore[no-any-return]
 
     def readout_error(self, qubit: int) -> ReadoutError | None:
         """The readout error of ``qubit`` (None for perfect readout)."""

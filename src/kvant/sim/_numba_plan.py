@@ -27,8 +27,7 @@ class EncodedWindow:
     """A window ready for :func:`~kvant.sim._numba_kernels.run_window`."""
 
     outer_offsets: Ints
-    row_offsets: Ints
-    lane_offsets: Ints
+    io: tuple[Ints, Ints, Ints]
     lanes: int
     plan: tuple[Ints, ...]
     fdata: NDArray[Any]
@@ -37,7 +36,7 @@ class EncodedWindow:
     @property
     def window_qubits(self) -> int:
         """Qubits per chunk."""
-        return int(self.row_offsets.shape[0] * self.lane_offsets.shape[0]).bit_length() - 1
+        return int(self.io[0].shape[0] * self.io[1].shape[0]).bit_length() - 1
 
 
 def bit_offsets(qubits: tuple[int, ...] | list[int]) -> Ints:
@@ -54,7 +53,10 @@ def _diagonal_table(
 ) -> tuple[list[int], NDArray[np.complex128]]:
     """``info`` and ``table[o, h, lane]`` of a diagonal block in this window."""
     outer_q = [q for q in block.targets if q in outer]
-    row_q = [q for q in block.targets if q in local and local[q] >= lanes]
+    # the kernel spreads row bits in ascending local order
+    row_q = sorted(
+        (q for q in block.targets if q in local and local[q] >= lanes), key=lambda q: local[q]
+    )
     lane_q = [q for q in block.targets if q in local and local[q] < lanes]
     o, h, lane = np.meshgrid(
         np.arange(1 << len(outer_q)),
@@ -75,6 +77,13 @@ def _diagonal_table(
     info += [local[q] - lanes for q in row_q]
     del lane_q
     return info, block.data[index].reshape(-1)
+
+
+def _io_tables(window: Window) -> tuple[Ints, Ints, Ints]:
+    """Lane offsets, row offsets and rows in memory order (see ``_chunk_io``)."""
+    rows = bit_offsets(list(window.qubits[window.lane_qubits :]))
+    order = np.argsort(rows, kind="stable").astype(np.int64)
+    return bit_offsets(list(window.qubits[: window.lane_qubits])), rows, order
 
 
 def encode_window(window: Window, num_qubits: int, real_dtype: np.dtype[Any]) -> EncodedWindow:
@@ -136,8 +145,7 @@ def encode_window(window: Window, num_qubits: int, real_dtype: np.dtype[Any]) ->
     plan = (kinds, nfixed, fixed, ntargets, targets, local_controls, outer_controls, foff, ioff)
     return EncodedWindow(
         outer_offsets=bit_offsets(list(outer_list)),
-        row_offsets=bit_offsets(list(window.qubits[lanes:])),
-        lane_offsets=bit_offsets(list(window.qubits[:lanes])),
+        io=_io_tables(window),
         lanes=lanes,
         plan=plan,
         fdata=fdata,

@@ -12,9 +12,12 @@ chunk, on which no block moves amplitudes, so every kernel loops over at least `
 contiguous amplitudes and vectorises. Lanes are picked among the qubits whose next use as a
 moving or control qubit lies furthest ahead.
 
-Scheduling is greedy and keeps the circuit's meaning: blocks are scanned in order; a block is
-taken if it fits and commutes with every block deferred so far (two blocks commute when, on each
-qubit they share, both are diagonal: a diagonal block, or a control), otherwise it is deferred.
+Scheduling is greedy and keeps the circuit's meaning. Blocks form a dependency graph (B after A
+when they share a qubit on which one of them moves amplitudes; blocks diagonal on every shared
+qubit, such as two diagonals or a diagonal and a control, commute). A window repeatedly takes
+the ready block that adds the fewest new qubits to it (ties: the earliest), until no ready
+block fits; following dependencies this way grows windows along light cones (quantum volume at
+24 qubits: 29 passes instead of 37 when blocks are taken in circuit order).
 """
 
 from __future__ import annotations
@@ -34,7 +37,9 @@ class Window:
 
     Attributes:
         qubits: Window qubits in local bit order: local bit m of a chunk holds ``qubits[m]``;
-            the first ``lane_qubits`` are lanes, the rest ascending.
+            the first ``lane_qubits`` are lanes, the rest by how many of the window's blocks use
+            them, least used first (kernels loop over ``2**b`` contiguous amplitudes below the
+            lowest local bit b they touch, and long loops are faster).
         lane_qubits: How many leading entries of ``qubits`` are lanes.
         blocks: The blocks applied to each chunk, in order.
     """
@@ -71,47 +76,96 @@ def _choose_lanes(blocks: Sequence[Block], num_qubits: int, lanes: int) -> tuple
     return tuple(sorted(ranked[:lanes]))
 
 
+class _Graph:
+    """Dependencies between blocks: B follows A when they share a qubit on which one of them
+    moves amplitudes (blocks that are diagonal on every shared qubit commute)."""
+
+    def __init__(self, blocks: Sequence[Block]) -> None:
+        self.successors: list[list[int]] = [[] for _ in blocks]
+        self.waiting = [0] * len(blocks)  # unscheduled predecessors
+        last_moving: dict[int, int] = {}
+        diagonal_since: dict[int, list[int]] = {}
+        for index, block in enumerate(blocks):
+            before: set[int] = set()
+            moving = set(block.moving_qubits)
+            for q in block.qubits:
+                if q in last_moving:
+                    before.add(last_moving[q])
+                if q in moving:
+                    before.update(diagonal_since.pop(q, ()))
+                    last_moving[q] = index
+                else:
+                    diagonal_since.setdefault(q, []).append(index)
+            for earlier in before:
+                self.successors[earlier].append(index)
+                self.waiting[index] += 1
+        self.ready = {i for i, count in enumerate(self.waiting) if count == 0}
+        self.done = [False] * len(blocks)
+
+    def take(self, index: int) -> None:
+        """Schedule a ready block; its successors may become ready."""
+        self.ready.discard(index)
+        self.done[index] = True
+        for later in self.successors[index]:
+            self.waiting[later] -= 1
+            if self.waiting[later] == 0:
+                self.ready.add(later)
+
+
 def _one_window(
-    blocks: Sequence[Block], num_qubits: int, window_qubits: int, lane_qubits: int
-) -> tuple[Window, list[Block]]:
-    lanes = _choose_lanes(blocks, num_qubits, lane_qubits)
+    blocks: Sequence[Block],
+    graph: _Graph,
+    pending: list[int],
+    num_qubits: int,
+    sizes: tuple[int, int, int],
+) -> Window:
+    """Fill one window from the ready blocks: repeatedly take the ready block that adds the
+    fewest new window qubits (then the earliest), until none fits."""
+    window_qubits, lane_qubits, low = sizes
+    lanes = _choose_lanes([blocks[i] for i in pending], num_qubits, lane_qubits)
     lane_set = set(lanes)
     room = window_qubits - lane_qubits
-    moving: set[int] = set()
+    moving: set[int] = set(range(low)) - lane_set  # the lowest qubits are always inside
     taken: list[Block] = []
-    deferred: list[Block] = []
-    deferred_moving: set[int] = set()  # qubits a deferred block moves
-    deferred_diagonal: set[int] = set()  # qubits a deferred block touches diagonally
-    for index, block in enumerate(blocks):
-        if len(deferred_moving) == num_qubits:
-            deferred.extend(blocks[index:])
+    while True:
+        best: tuple[int, int] | None = None
+        for index in graph.ready:
+            block = blocks[index]
+            needs = set(block.moving_qubits)
+            if (needs | set(_control_qubits(block))) & lane_set or len(moving | needs) > room:
+                continue
+            key = (len(needs - moving), index)
+            if best is None or key < best:
+                best = key
+        if best is None:
             break
-        needs = set(block.moving_qubits)
-        controls = set(_control_qubits(block))
-        commutes = not (set(block.qubits) & deferred_moving) and not (needs & deferred_diagonal)
-        fits = (
-            not (needs | controls) & lane_set
-            and len(moving | needs) <= room
-            and block.condition is None
-        )
-        if commutes and fits:
-            taken.append(block)
-            moving |= needs
-        else:
-            deferred.append(block)
-            deferred_moving |= needs
-            deferred_diagonal |= set(block.qubits) - needs
+        block = blocks[best[1]]
+        graph.take(best[1])
+        taken.append(block)
+        moving |= set(block.moving_qubits)
     if not taken:
         raise ConfigError(  # unreachable for the sizes the engines use; a guard, not a path
             f"no block fits a window of {window_qubits} qubits with {lane_qubits} lanes"
         )
     filler = [q for q in range(num_qubits) if q not in lane_set and q not in moving]
-    body = sorted(moving | set(filler[: room - len(moving)]))
-    return Window((*lanes, *body), lane_qubits, tuple(taken)), deferred
+    uses = dict.fromkeys(range(num_qubits), 0)
+    for block in taken:
+        for q in block.qubits:
+            uses[q] += 1
+    # least used first: a kernel's inner loop runs over 2**(lowest bit it touches) contiguous
+    # amplitudes, and loops of 32 are ~1.8x slower per amplitude than loops of 256 or more
+    chosen = moving | set(filler[: room - len(moving)])
+    body = sorted(chosen, key=lambda q: (uses[q], q))
+    return Window((*lanes, *body), lane_qubits, tuple(taken))
 
 
 def plan_windows(
-    blocks: Sequence[Block], num_qubits: int, *, window_qubits: int, lane_qubits: int
+    blocks: Sequence[Block],
+    num_qubits: int,
+    *,
+    window_qubits: int,
+    lane_qubits: int,
+    low_qubits: int = 0,
 ) -> list[Window]:
     """Group unconditioned ``blocks`` into passes over windows of ``window_qubits`` qubits.
 
@@ -120,7 +174,10 @@ def plan_windows(
         num_qubits: Qubits of the state.
         window_qubits: Qubits per window (at most ``num_qubits``).
         lane_qubits: Lanes per window; ``window_qubits - lane_qubits`` must be at least the
-            largest block's qubit count.
+            largest block's qubit count plus ``low_qubits``.
+        low_qubits: Qubits ``0..low_qubits-1`` belong to every window (as lanes or not), so a
+            chunk is read from memory in runs of at least ``2**low_qubits`` amplitudes (a
+            cache line: 3 for complex64, 2 for complex128).
 
     Returns:
         The windows; applying them in order equals applying the blocks in order.
@@ -132,7 +189,7 @@ def plan_windows(
     >>> from kvant.sim._fusion import fuse
     >>> blocks = fuse(Circuit(4).h(0).cx(0, 1).h(3).cz(2, 3))
     >>> [w.qubits for w in plan_windows(blocks, 4, window_qubits=3, lane_qubits=1)]
-    [(3, 0, 1), (0, 2, 3)]
+    [(2, 1, 0), (0, 2, 3)]
     """
     if not 0 <= lane_qubits < window_qubits <= num_qubits:
         raise ConfigError(
@@ -140,14 +197,17 @@ def plan_windows(
             f"{window_qubits}, {num_qubits}"
         )
     widest = max((len(b.qubits) for b in blocks if b.kind != "diagonal"), default=0)
-    if widest > window_qubits - lane_qubits:
+    if widest + max(low_qubits, 0) > window_qubits - lane_qubits:
         raise ConfigError(
             f"a block on {widest} qubits does not fit a window of {window_qubits} qubits "
-            f"with {lane_qubits} lanes"
+            f"with {lane_qubits} lanes and {low_qubits} low qubits"
         )
+    if any(block.condition is not None for block in blocks):
+        raise ConfigError("plan_windows takes unconditioned blocks only")
+    graph = _Graph(blocks)
     windows: list[Window] = []
-    remaining = list(blocks)
-    while remaining:
-        window, remaining = _one_window(remaining, num_qubits, window_qubits, lane_qubits)
-        windows.append(window)
+    sizes = (window_qubits, lane_qubits, low_qubits)
+    while not all(graph.done):
+        pending = [i for i, done in enumerate(graph.done) if not done]
+        windows.append(_one_window(blocks, graph, pending, num_qubits, sizes))
     return windows
