@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any, Literal
 
 import numpy as np
@@ -113,6 +114,8 @@ def expand(
 
     All little-endian; ``qubits`` ascending and containing targets and controls.
     """
+    if not controls and tuple(targets) == tuple(qubits):
+        return matrix
     dim = 1 << len(qubits)
     index = np.arange(dim, dtype=np.int64)
     loc = _local_index(index, targets, qubits)
@@ -185,15 +188,53 @@ def block_from_instruction(op: Instruction) -> Block | None:
     """
     if op.name in IDLE:
         return None
-    full = np.asarray(op.unitary_matrix())
-    num_controls = 0
-    if op.matrix is None and not (op.name in GATES and GATES[op.name].diagonal):
-        num_controls = _CONTROLS.get(op.name, 0)
-    operands = op.qubits[num_controls:]
+    if op.matrix is not None or op.definition is not None or op.name not in GATES:
+        template = _template(np.asarray(op.unitary_matrix()), 0, _order(op.qubits))
+    else:
+        template = _library_template(op.name, op.numeric_params(), _order(op.qubits))
+    kind, controls_at, targets_at, data, source = template
+    controls = tuple(sorted(op.qubits[i] for i in controls_at))
+    targets = tuple(sorted(op.qubits[i] for i in targets_at))
+    return Block(kind, targets, data, controls, source, op.condition)
+
+
+def _order(qubits: tuple[int, ...]) -> tuple[int, ...]:
+    """The operands' ranks: gates whose operands are ordered alike share a template."""
+    ranked = sorted(qubits)
+    return tuple(ranked.index(q) for q in qubits)
+
+
+_Template = tuple[BlockKind, tuple[int, ...], tuple[int, ...], Complex, NDArray[np.int64] | None]
+
+
+@lru_cache(maxsize=4096)
+def _library_template(name: str, params: tuple[float, ...], order: tuple[int, ...]) -> _Template:
+    """A library gate's block on operands ranked ``order`` (memoised: circuits repeat gates;
+    the arrays are read-only, since blocks share them)."""
+    spec = GATES[name]
+    controls = 0 if spec.diagonal else _CONTROLS.get(name, 0)
+    template = _template(np.asarray(spec.matrix(*params)), controls, order)
+    for array in (template[3], template[4]):
+        if array is not None:
+            array.flags.writeable = False
+    return template
+
+
+def _template(full: Complex, num_controls: int, order: tuple[int, ...]) -> _Template:
+    """Kind, control and target operand positions, data and source of a gate's block, with
+    the operands standing for qubits of ranks ``order`` (targets re-indexed little-endian)."""
+    operands = order[num_controls:]
     start = full.shape[0] - (1 << len(operands))  # controlled(base): base is the last block
     targets, matrix = _little_endian(full[start:, start:], operands)
-    controls = tuple(sorted(op.qubits[:num_controls]))
-    return make_block(matrix, targets, controls, condition=op.condition)
+    block = make_block(matrix, targets, tuple(sorted(order[:num_controls])))
+    positions = {rank: i for i, rank in enumerate(order)}
+    return (
+        block.kind,
+        tuple(positions[r] for r in block.controls),
+        tuple(positions[r] for r in block.targets),
+        block.data,
+        block.source,
+    )
 
 
 def merge_blocks(first: Block, second: Block) -> Block:
@@ -211,5 +252,7 @@ def merge_blocks(first: Block, second: Block) -> Block:
     qubits = tuple(sorted(set(first.qubits) | set(second.qubits)))
     a = expand(first.target_matrix(), first.targets, qubits, first.controls)
     b = expand(second.target_matrix(), second.targets, qubits, second.controls)
-    merged = make_block(b @ a, qubits, gates=first.gates + second.gates)
-    return replace(merged, condition=None)
+    gates = first.gates + second.gates
+    if "dense" in (first.kind, second.kind):  # the product of a dense block stays dense
+        return Block("dense", qubits, np.ascontiguousarray(b @ a), gates=gates)
+    return replace(make_block(b @ a, qubits, gates=gates), condition=None)

@@ -100,16 +100,28 @@ CPU_COST = FusionCost(
 )
 
 
+def _merged_cost(first: Block, second: Block, union: int, cost: FusionCost) -> float:
+    """Cost of the block :func:`merge_blocks` would build, without building it: a product with
+    a dense block is dense, one of permutations and diagonals a permutation (with phases if a
+    diagonal or a phase is involved); controls become targets."""
+    kinds = {first.kind, second.kind}
+    if "dense" in kinds:
+        return cost.dense[union - 1] if union <= len(cost.dense) else float("inf")
+    if union > len(cost.permutation):
+        return float("inf")
+    phased = "diagonal" in kinds or bool(np.any(first.data != 1) or np.any(second.data != 1))
+    return cost.permutation[union - 1] + (cost.phase if phased else 0.0)
+
+
 def _try_merge(first: Block, second: Block, cost: FusionCost) -> Block | None:
     union = len(set(first.qubits) | set(second.qubits))
     if first.kind == "diagonal" and second.kind == "diagonal":
         return merge_blocks(first, second) if union <= cost.max_diagonal_qubits else None
     if union > cost.max_block_qubits:
         return None
-    merged = merge_blocks(first, second)
-    if cost.of(merged) <= (cost.of(first) + cost.of(second)) * (1 + 1e-9):
-        return merged
-    return None
+    if _merged_cost(first, second, union, cost) > (cost.of(first) + cost.of(second)) * (1 + 1e-9):
+        return None
+    return merge_blocks(first, second)
 
 
 def _instructions(source: Circuit | Sequence[Instruction]) -> Sequence[Instruction]:

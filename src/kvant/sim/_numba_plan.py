@@ -133,8 +133,10 @@ def encode_window(window: Window, num_qubits: int, real_dtype: np.dtype[Any]) ->
             outer_controls[i] = sum(1 << outer[q] for q in block.controls if q in outer)
             if block.kind == "permutation":
                 kinds[i] = 3
-                assert block.source is not None  # set for every permutation block
-                ints += [int(s) for s in block.source]
+                source = (
+                    block.source if block.source is not None else np.arange(1 << len(positions))
+                )
+                ints += [int(s) for s in source]
                 values = np.concatenate([block.data.real, block.data.imag])
             else:
                 kinds[i] = min(len(positions), 3) - 1
