@@ -27,7 +27,7 @@ from kvant.circuit import Circuit, Condition, Instruction
 from kvant.errors import ConfigError, SimulationError
 from kvant.sim._channels import KrausChannel, ReadoutError
 from kvant.sim._kernels import StateTensor, apply_matrix, diagonal_operand, gate_operand
-from kvant.sim._memory import check_memory, run_bytes
+from kvant.sim._memory import as_memory_limit, check_memory, run_bytes
 from kvant.sim._noisy import NoisyProgram, split_tail
 from kvant.sim._program import require_bound
 from kvant.sim._result import Result
@@ -103,15 +103,7 @@ class DensityMatrixEngine:
         self, dtype: DTypeLike = "complex128", *, max_memory_bytes: int | None = None
     ) -> None:
         self._dtype = _as_dtype(dtype)
-        if max_memory_bytes is not None and (
-            isinstance(max_memory_bytes, bool)
-            or not isinstance(max_memory_bytes, int | np.integer)
-            or max_memory_bytes < 0
-        ):
-            raise ConfigError(
-                f"max_memory_bytes must be a non-negative integer or None, got {max_memory_bytes!r}"
-            )
-        self._max_memory_bytes = None if max_memory_bytes is None else int(max_memory_bytes)
+        self._max_memory_bytes = as_memory_limit(max_memory_bytes)
 
     @property
     def name(self) -> str:

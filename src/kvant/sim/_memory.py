@@ -21,6 +21,7 @@ from kvant.errors import ConfigError, MemoryLimitError
 
 __all__ = [
     "STATE_COPIES",
+    "as_memory_limit",
     "available_memory_bytes",
     "check_memory",
     "format_bytes",
@@ -275,3 +276,22 @@ def check_memory(
         f"{format_bytes(state_bytes(num_qubits, dtype))} ({format_bytes(needed_bytes)} with "
         f"workspace), but {format_bytes(budget)} is available; use {hint}"
     )
+
+
+def as_memory_limit(max_memory_bytes: object) -> int | None:
+    """Validate an engine's ``max_memory_bytes`` option: ``None`` or a non-negative integer.
+
+    Raises:
+        ConfigError: for anything else.
+    """
+    if max_memory_bytes is None:
+        return None
+    if (
+        isinstance(max_memory_bytes, bool)
+        or not isinstance(max_memory_bytes, int | np.integer)
+        or max_memory_bytes < 0
+    ):
+        raise ConfigError(
+            f"max_memory_bytes must be a non-negative integer or None, got {max_memory_bytes!r}"
+        )
+    return int(max_memory_bytes)

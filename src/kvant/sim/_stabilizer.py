@@ -33,7 +33,7 @@ from kvant.circuit import GATES, Circuit, Condition, Instruction
 from kvant.errors import ConfigError, SimulationError
 from kvant.sim._channels import KrausChannel
 from kvant.sim._density_matrix import as_noisy_program
-from kvant.sim._memory import check_memory, run_bytes
+from kvant.sim._memory import as_memory_limit, check_memory, run_bytes
 from kvant.sim._noisy import NoisyProgram
 from kvant.sim._result import Result
 from kvant.sim._sampling import as_generator, bitstrings
@@ -283,15 +283,7 @@ class StabilizerEngine:
     """
 
     def __init__(self, *, max_memory_bytes: int | None = None) -> None:
-        if max_memory_bytes is not None and (
-            isinstance(max_memory_bytes, bool)
-            or not isinstance(max_memory_bytes, int | np.integer)
-            or max_memory_bytes < 0
-        ):
-            raise ConfigError(
-                f"max_memory_bytes must be a non-negative integer or None, got {max_memory_bytes!r}"
-            )
-        self._max_memory_bytes = None if max_memory_bytes is None else int(max_memory_bytes)
+        self._max_memory_bytes = as_memory_limit(max_memory_bytes)
 
     @property
     def name(self) -> str:
