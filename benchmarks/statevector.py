@@ -395,7 +395,7 @@ def main() -> None:
         "H+CZ, about 2 minutes a run at 24 qubits here, so it is not in the default)",
     )
     parser.add_argument("--repeats", type=int, default=5, help="timed runs after a warm-up")
-    parser.add_argument("--budget-s", type=float, default=40.0, help="time per tool and circuit")
+    parser.add_argument("--budget-s", type=float, default=30.0, help="time per tool and circuit")
     parser.add_argument("--out", type=Path, default=None, help="write the JSON report here")
     args = parser.parse_args()
     report = bench(args)

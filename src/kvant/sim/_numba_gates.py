@@ -19,6 +19,7 @@ Measured costs per amplitude are in :data:`kvant.sim._fusion.CPU_COST`
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from numba import njit, types, uint64
@@ -51,8 +52,10 @@ def wide_vectors(typingctx):
     """
 
     def codegen(context, builder, signature, args):
-        # llvmlite checks attribute names against a fixed list; a string attribute goes in as is
-        set.add(builder.function.attributes, '"prefer-vector-width"="512"')
+        # llvmlite checks attribute names against a fixed list; a string attribute goes in as
+        # is. Should a later llvmlite store attributes differently, compile without it.
+        with contextlib.suppress(TypeError):
+            set.add(builder.function.attributes, '"prefer-vector-width"="512"')
         return context.get_dummy_value()
 
     return types.none(), codegen
