@@ -137,9 +137,7 @@ class CascadeReconciler:
                 outside [0, 0.5].
         """
         start = time.perf_counter()
-        alice, bob = check_keys(alice_key, bob_key)
-        if not 0.0 <= qber_estimate <= 0.5:
-            raise ConfigError(f"qber_estimate must be in [0, 0.5], got {qber_estimate}")
+        alice, bob = check_keys(alice_key, bob_key, qber_estimate)
         n = alice.size
         rng = np.random.default_rng(seed)
         passes = cascade_passes(self.variant, n, qber_estimate, rng)

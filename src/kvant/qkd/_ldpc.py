@@ -206,9 +206,7 @@ class LdpcReconciler:
                 outside [0, 0.5].
         """
         start = time.perf_counter()
-        alice, bob = check_keys(alice_key, bob_key)
-        if not 0.0 <= qber_estimate <= 0.5:
-            raise ConfigError(f"qber_estimate must be in [0, 0.5], got {qber_estimate}")
+        alice, bob = check_keys(alice_key, bob_key, qber_estimate)
         rng = np.random.default_rng(seed)
         sent = len(channel.messages)
         code, p0, step = self.choose_code(qber_estimate)

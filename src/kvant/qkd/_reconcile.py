@@ -34,8 +34,13 @@ def reconciliation_efficiency(leaked_bits: int, key_bits: int, qber: float) -> f
     return leaked_bits / limit
 
 
-def check_keys(alice_key: Any, bob_key: Any) -> tuple[NDArray[np.uint8], NDArray[np.uint8]]:
-    """Validate two keys of one bit per element (uint8 0/1 or bool) and equal length."""
+def check_keys(
+    alice_key: Any, bob_key: Any, qber_estimate: float = 0.0
+) -> tuple[NDArray[np.uint8], NDArray[np.uint8]]:
+    """Validate a reconciler's inputs: two keys of one bit per element (uint8 0/1 or bool) and
+    equal length, and a QBER estimate in [0, 0.5]."""
+    if not 0.0 <= qber_estimate <= 0.5:
+        raise ConfigError(f"qber_estimate must be in [0, 0.5], got {qber_estimate}")
     out = []
     for name, key in (("alice_key", alice_key), ("bob_key", bob_key)):
         array = np.asarray(key)
