@@ -20,6 +20,14 @@ subclasses it too, so ``except ValueError`` keeps working for callers who prefer
     │                                      (``reason``: an AbortReason, e.g. verification-failed)
     ├── NetworkError(RuntimeError)         a QKD network operation that cannot be done (no route,
     │                                      a pool without enough key, an unknown node in a query)
+    ├── AnalysisError(ValueError)          characterisation data that cannot be analysed (too few
+    │                                      points, NaN, a wrong counts format); names what and where
+    ├── ApplicationError(ValueError)       an application problem that is ill-posed (unknown grid
+    │                                      case or molecule, an active space that does not fit)
+    ├── KmsError(RuntimeError)             a key-management operation that cannot be done
+    │   ├── KeyUnavailableError            not enough key for the request (ETSI 014: 503 / 400)
+    │   ├── SaeAuthorizationError(PermissionError)  an SAE asked for keys not addressed to it
+    │   └── KeyStoreError                  the key store cannot be opened, read or written
     ├── SimulationError(RuntimeError)      an engine cannot run what it was given
     │   ├── MemoryLimitError(MemoryError)  a run would need more memory than is available
     │   └── BackendUnavailableError        an optional backend (CuPy, a GPU, Dask) is not present
@@ -32,11 +40,16 @@ from enum import StrEnum
 
 __all__ = [
     "AbortReason",
+    "AnalysisError",
+    "ApplicationError",
     "BackendUnavailableError",
     "CalibrationError",
     "CircuitError",
     "ConfigError",
     "GateDefinitionError",
+    "KeyStoreError",
+    "KeyUnavailableError",
+    "KmsError",
     "KvantError",
     "KvantIOError",
     "MemoryLimitError",
@@ -45,6 +58,7 @@ __all__ = [
     "QasmError",
     "QasmSemanticError",
     "QasmSyntaxError",
+    "SaeAuthorizationError",
     "SimulationError",
     "TopologyError",
     "UnboundParameterError",
@@ -164,6 +178,34 @@ class ProtocolAbortError(KvantError, RuntimeError):
 class NetworkError(KvantError, RuntimeError):
     """A QKD network operation cannot be done: no route between two sites, a key pool without
     enough key for a withdrawal, a query about a node the network does not have."""
+
+
+class AnalysisError(KvantError, ValueError):
+    """Characterisation data cannot be analysed: too few points, NaN, a malformed counts file.
+    The message names the experiment, qubit and field that were wrong."""
+
+
+class ApplicationError(KvantError, ValueError):
+    """An application problem is ill-posed: an unknown grid case or molecule, an active space
+    larger than the molecule, a problem too large for the chosen solver."""
+
+
+class KmsError(KvantError, RuntimeError):
+    """A key-management operation cannot be done."""
+
+
+class KeyUnavailableError(KmsError):
+    """There is not enough key for the request (too many keys, too large a size, an unknown or
+    already delivered key_ID)."""
+
+
+class SaeAuthorizationError(KmsError, PermissionError):
+    """An SAE asked for keys that are not addressed to it, or presented no valid identity."""
+
+
+class KeyStoreError(KmsError):
+    """The key store cannot be opened, read or written (bad URL, corrupt database, wrong
+    key-encryption key)."""
 
 
 class SimulationError(KvantError, RuntimeError):
