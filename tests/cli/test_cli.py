@@ -107,7 +107,8 @@ def test_demo_writes_pictures_and_passes_its_checks(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out_dir = tmp_path / "demo"
-    code, out, _ = run_cli(["demo", "--out", str(out_dir), "--shots", "2000", "--json"], capsys)
+    args = ["demo", "--out", str(out_dir), "--shots", "2000", "--only", "emulator", "--json"]
+    code, out, _ = run_cli(args, capsys)
     assert code == 0
     data = json.loads(out)
     assert [s["name"] for s in data["steps"]] == ["GHZ", "QFT", "CHSH Bell test"]
@@ -116,3 +117,24 @@ def test_demo_writes_pictures_and_passes_its_checks(
         for picture in step["pictures"]:
             png = out_dir / picture
             assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    page = (out_dir / "index.html").read_text()
+    assert page.count('class="ok"') == 3
+    assert all(f'src="{p}"' in page for s in data["steps"] for p in s["pictures"])
+
+
+def test_demo_communications_parts_distil_and_relay_keys(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["demo", "--out", str(tmp_path), "--only", "qkd", "--only", "network", "--json"]
+    code, out, _ = run_cli(args, capsys)
+    data = json.loads(out)
+    assert code == 0, [s for s in data["steps"] if not s["ok"]]
+    assert [s["part"] for s in data["steps"]] == ["qkd", "network"]
+    assert (tmp_path / "network_map.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_demo_rejects_an_unknown_part(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(["demo", "--only", "teleporter"], capsys)
+    assert code == 2
+    assert "teleporter" in err
+    assert "emulator" in err

@@ -1,166 +1,128 @@
-"""``kvant demo``: a short tour of the emulator with pictures.
+"""``kvant demo``: the whole stack end to end, with pictures and an HTML report.
 
-For now: a GHZ state, the quantum Fourier transform checked against the DFT, and a CHSH Bell
-test that beats the classical bound. Later issues add the device datasheet, a QKD link, the
-network and the key manager, ending in an HTML report.
+Parts, in order: the emulated quantum computer (GHZ, QFT, CHSH), a QKD link distilled to a secret
+key, and the Moscow-St Petersburg trusted-node network. Every step states what it expected and
+checks it against a value known independently; the command exits 1 if any check fails.
 """
 
 from __future__ import annotations
 
-import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import typer
-from numpy.typing import NDArray
+from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
-from kvant.circuit import Circuit
-from kvant.circuit.library import bell_pair, ghz, qft
-from kvant.cli._output import console, print_json
-from kvant.errors import SimulationError
-from kvant.report import plot_counts, plot_state
-from kvant.sim import Result, StateVectorEngine
-
-_CHSH_ALICE = (0.0, math.pi / 2)
-_CHSH_BOB = (math.pi / 4, -math.pi / 4)
+from kvant.cli._output import console, err_console, print_json
+from kvant.errors import ConfigError, KvantIOError
 
 
-def _final_state(result: Result) -> NDArray[np.complex128]:
-    if result.state_vector is None:
-        raise SimulationError("the engine returned no state vector for a measurement-free circuit")
-    return np.asarray(result.state_vector, dtype=np.complex128)
+@dataclass(frozen=True)
+class DemoContext:
+    """What every part gets: where to write, how many shots, which seed."""
+
+    out: Path
+    shots: int
+    seed: int
 
 
-def _ghz_step(engine: StateVectorEngine, shots: int, seed: int, out: Path) -> dict[str, Any]:
-    n = 5
-    circuit = ghz(n).measure_all()
-    result = engine.run(circuit, shots=shots, seed=seed)
-    ones, zeros = "1" * n, "0" * n
-    plot_counts(
-        result.counts,
-        out / "ghz_counts.png",
-        title=f"GHZ state on {n} qubits: {shots} shots",
-        expected={zeros: 0.5, ones: 0.5},
+def _emulator(ctx: DemoContext) -> list[dict[str, Any]]:
+    from kvant.cli._demo_emulator import emulator_steps
+
+    steps = emulator_steps(ctx.shots, ctx.seed, ctx.out)
+    return [{"section": "Emulated quantum computer", **step} for step in steps]
+
+
+def _qkd(ctx: DemoContext) -> list[dict[str, Any]]:
+    from kvant.cli._demo_comms import qkd_link_step
+
+    return [qkd_link_step(ctx.seed, ctx.out)]
+
+
+def _network(ctx: DemoContext) -> list[dict[str, Any]]:
+    from kvant.cli._demo_comms import network_step
+
+    return [network_step(ctx.seed, ctx.out)]
+
+
+PARTS: dict[str, tuple[str, Callable[[DemoContext], list[dict[str, Any]]]]] = {
+    "emulator": ("GHZ, QFT and CHSH on the emulator", _emulator),
+    "qkd": ("decoy-state QKD link and post-processing", _qkd),
+    "network": ("Moscow-St Petersburg QKD network", _network),
+}
+
+_PART_NAMES = ", ".join(PARTS)
+
+
+def _run_parts(names: list[str], ctx: DemoContext, quiet: bool) -> list[dict[str, Any]]:
+    steps: list[dict[str, Any]] = []
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
     )
-    plot_state(_final_state(result), out / "ghz_state.png", title=f"GHZ-{n} state vector")
-    stray = shots - result.counts.get(zeros, 0) - result.counts.get(ones, 0)
-    return {
-        "name": "GHZ",
-        "figure": f"P({zeros}) = {result.counts.get(zeros, 0) / shots:.3f}, "
-        f"P({ones}) = {result.counts.get(ones, 0) / shots:.3f}",
-        "expected": "0.5 each, nothing else",
-        "ok": stray == 0,
-        "pictures": ["ghz_counts.png", "ghz_state.png"],
-    }
+    with Progress(*columns, console=err_console, transient=True, disable=quiet) as bar:
+        task = bar.add_task("demo", total=len(names))
+        for name in names:
+            label, part = PARTS[name]
+            bar.update(task, description=label)
+            start = time.perf_counter()
+            produced = part(ctx)
+            seconds = time.perf_counter() - start
+            steps += [{**step, "part": name, "seconds": round(seconds, 2)} for step in produced]
+            bar.advance(task)
+    return steps
 
 
-def _qft_step(engine: StateVectorEngine, out: Path) -> dict[str, Any]:
-    n, x = 4, 5
-    prepare = Circuit(n)
-    for q in range(n):
-        if (x >> q) & 1:
-            prepare.x(q)
-    result = engine.run(prepare + qft(n))
-    dft_column = np.exp(2j * np.pi * x * np.arange(1 << n) / (1 << n)) / math.sqrt(1 << n)
-    state_vector = _final_state(result)
-    error = float(np.max(np.abs(state_vector - dft_column)))
-    plot_state(state_vector, out / "qft_state.png", title=f"QFT|{x}> on {n} qubits")
-    return {
-        "name": "QFT",
-        "figure": f"max |QFT|{x}> - DFT column| = {error:.1e}",
-        "expected": "< 1e-12 (exact up to rounding)",
-        "ok": error < 1e-12,
-        "pictures": ["qft_state.png"],
-    }
-
-
-def _correlation(
-    engine: StateVectorEngine, alice: float, bob: float, shots: int, seed: int
-) -> float:
-    """E(a, b) = P(equal) - P(different) for the Bell pair measured along angles a and b."""
-    circuit = bell_pair().ry(-alice, 0).ry(-bob, 1).measure_all()
-    counts = engine.run(circuit, shots=shots, seed=seed).counts
-    equal = counts.get("00", 0) + counts.get("11", 0)
-    return (2 * equal - shots) / shots
-
-
-def _chsh_step(engine: StateVectorEngine, shots: int, seed: int, out: Path) -> dict[str, Any]:
-    terms = [
-        _correlation(engine, a, b, shots, seed + 10 * i + j)
-        for i, a in enumerate(_CHSH_ALICE)
-        for j, b in enumerate(_CHSH_BOB)
-    ]
-    s_value = terms[0] + terms[1] + terms[2] - terms[3]
-    sigma = math.sqrt(sum(1 - t * t for t in terms) / shots)
-    angles = np.linspace(-math.pi, math.pi, 25)
-    measured = [
-        _correlation(engine, 0.0, float(t), shots, seed + 100 + k) for k, t in enumerate(angles)
-    ]
-    _plot_bell(angles, measured, s_value, sigma, out / "bell_correlations.png")
-    return {
-        "name": "CHSH Bell test",
-        "figure": f"S = {s_value:.3f} ± {sigma:.3f}",
-        "expected": f"2√2 = {2 * math.sqrt(2):.3f} > 2 (classical bound)",
-        "ok": abs(s_value - 2 * math.sqrt(2)) < 5 * sigma and s_value > 2,
-        "pictures": ["bell_correlations.png"],
-    }
-
-
-def _plot_bell(
-    angles: np.ndarray, measured: list[float], s_value: float, sigma: float, path: Path
-) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 3.4))
-    fine = np.linspace(-math.pi, math.pi, 400)
-    ax.plot(fine, np.cos(fine), color="#3b6ea8", label="quantum: cos(a - b)")
-    ax.plot(fine, 1 - 2 * np.abs(fine) / math.pi, "--", color="grey", label="best local model")
-    ax.plot(angles, measured, "o", color="#d1495b", label="emulated shots")
-    ax.set_xlabel("angle between measurement axes a - b (rad)")
-    ax.set_ylabel("correlation E(a, b)")
-    ax.set_title(f"Bell pair correlations; CHSH S = {s_value:.3f} ± {sigma:.3f} (classical ≤ 2)")
-    ax.legend(frameon=False, fontsize=8)
-    fig.savefig(path, dpi=120, bbox_inches="tight")
-    plt.close(fig)
+def _print_table(steps: list[dict[str, Any]], report: Path) -> None:
+    table = Table(title="Kvant demo: the stack end to end")
+    for column in ("step", "result", "expected", "check"):
+        table.add_column(column)
+    section = None
+    for step in steps:
+        if step.get("section") != section:
+            section = step.get("section")
+            table.add_row(f"[bold]{section}[/]", "", "", "", end_section=False)
+        check = "[green]ok[/]" if step["ok"] else "[red]FAILED[/]"
+        table.add_row(step["name"], step["figure"], step["expected"], check)
+    console.print(table)
+    console.print(f"Report: [bold]{report}[/] (pictures beside it)")
 
 
 def demo(
-    out: Path = typer.Option(Path("kvant-demo"), "--out", help="Folder for the pictures."),
-    shots: int = typer.Option(4000, "--shots", help="Shots per experiment."),
-    seed: int = typer.Option(2026, "--seed", help="Seed for reproducible sampling."),
+    out: Path = typer.Option(
+        Path("kvant-demo"), "--out", help="Folder for the report and pictures."
+    ),
+    shots: int = typer.Option(4000, "--shots", help="Shots per emulator experiment."),
+    seed: int = typer.Option(2026, "--seed", help="Seed for reproducible results."),
+    only: list[str] = typer.Option(
+        [], "--only", help="Run only these parts (repeatable): " + _PART_NAMES + "."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
-    """A short tour: GHZ state, quantum Fourier transform and a CHSH Bell test, with pictures."""
-    from kvant.errors import ConfigError
+    """The whole stack end to end: emulator, QKD link, QKD network; an HTML report with pictures."""
+    from kvant.report import write_steps_html
 
     if shots < 100:
         raise ConfigError(f"--shots must be >= 100 for meaningful statistics, got {shots}")
-    out.mkdir(parents=True, exist_ok=True)
-    engine = StateVectorEngine()
-    steps = [
-        _ghz_step(engine, shots, seed, out),
-        _qft_step(engine, out),
-        _chsh_step(engine, shots, seed, out),
-    ]
+    unknown = [name for name in only if name not in PARTS]
+    if unknown:
+        raise ConfigError(f"unknown --only part(s) {unknown}; choose from {', '.join(PARTS)}")
+    names = [name for name in PARTS if not only or name in only]
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise KvantIOError(f"cannot create {out}: {exc.strerror or exc}") from exc
+    steps = _run_parts(names, DemoContext(out, shots, seed), quiet=as_json)
+    report = write_steps_html("Kvant demo", steps, out / "index.html")
     if as_json:
-        print_json({"out": str(out), "steps": steps})
+        print_json({"out": str(out), "report": str(report), "steps": steps})
     else:
-        table = Table(title="Kvant demo: emulated quantum computer")
-        for column in ("experiment", "result", "expected", "check"):
-            table.add_column(column)
-        for step in steps:
-            check = "[green]ok[/]" if step["ok"] else "[red]FAILED[/]"
-            table.add_row(step["name"], step["figure"], step["expected"], check)
-        console.print(table)
-        console.print(
-            f"Pictures written to [bold]{out}/[/]: "
-            + ", ".join(p for step in steps for p in step["pictures"])
-        )
+        _print_table(steps, report)
     if not all(step["ok"] for step in steps):
         raise typer.Exit(1)
 

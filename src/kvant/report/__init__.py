@@ -1,6 +1,7 @@
 """Output for people: plots (PNG via Matplotlib) and, later, HTML/JSON reports."""
 
 from kvant.report._device_plots import plot_coupling_map
+from kvant.report._html import render_steps_html, write_steps_html
 from kvant.report._network_plots import plot_delivered_rate, plot_network_map, plot_pool_levels
 from kvant.report._plots import plot_counts, plot_state
 from kvant.report._qkd_plots import plot_key_rate_curve
@@ -13,4 +14,6 @@ __all__ = [
     "plot_network_map",
     "plot_pool_levels",
     "plot_state",
+    "render_steps_html",
+    "write_steps_html",
 ]
