@@ -31,8 +31,7 @@ from kvant.sim._memory import as_memory_limit, check_memory, run_bytes
 from kvant.sim._noisy import NoisyProgram, split_tail
 from kvant.sim._program import require_bound
 from kvant.sim._result import Result
-from kvant.sim._sampling import as_generator
-from kvant.sim._statevector import _as_dtype, _check_shots
+from kvant.sim._run_inputs import as_dtype, check_shots, run_generator
 
 __all__ = ["DensityMatrixEngine", "as_noisy_program"]
 
@@ -102,7 +101,7 @@ class DensityMatrixEngine:
     def __init__(
         self, dtype: DTypeLike = "complex128", *, max_memory_bytes: int | None = None
     ) -> None:
-        self._dtype = _as_dtype(dtype)
+        self._dtype = as_dtype(dtype)
         self._max_memory_bytes = as_memory_limit(max_memory_bytes)
 
     @property
@@ -389,12 +388,8 @@ class DensityMatrixEngine:
             MemoryLimitError: If the density matrix does not fit (raised before allocating).
         """
         program = as_noisy_program(circuit)
-        shots = _check_shots(shots)
-        rng, recorded = (
-            (np.random.default_rng(0), None)
-            if seed is None and shots == 0
-            else (as_generator(seed))
-        )
+        shots = check_shots(shots)
+        rng, recorded = run_generator(seed, shots)
         counts: dict[str, int] = {}
         if shots:
             distribution = self.distribution(program)

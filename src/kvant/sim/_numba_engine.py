@@ -22,13 +22,20 @@ from kvant.circuit import Circuit, Condition, Instruction
 from kvant.errors import ConfigError
 from kvant.sim._blocks import Block
 from kvant.sim._fusion import CPU_COST, MAX_BLOCK_QUBITS, fuse
-from kvant.sim._memory import check_memory, state_bytes
+from kvant.sim._memory import state_bytes
 from kvant.sim._numba_plan import EncodedWindow, encode_window
 from kvant.sim._program import require_bound, split_measurements
 from kvant.sim._result import Result
-from kvant.sim._sampling import as_generator, bitstrings, counts_from_bits
-from kvant.sim._shots import branch_shots, check_shots, sample_final
-from kvant.sim._statevector import _as_dtype, _initial_tensor
+from kvant.sim._run_inputs import (
+    as_dtype,
+    branching_fits,
+    check_shots,
+    circuit_for_run,
+    initial_state_tensor,
+    run_generator,
+)
+from kvant.sim._sampling import bitstrings, counts_from_bits
+from kvant.sim._shots import branch_shots, sample_final
 from kvant.sim._windows import plan_windows
 
 __all__ = ["NumbaEngine"]
@@ -164,7 +171,7 @@ class NumbaEngine:
         window_qubits: int | None = None,
         lane_qubits: int | None = None,
     ) -> None:
-        self._dtype = _as_dtype(dtype)
+        self._dtype = as_dtype(dtype)
         self._max_memory_bytes = _optional_int("max_memory_bytes", max_memory_bytes, 0, 1 << 62)
         self._threads = _threads(num_threads)
         self._max_block = _optional_int("max_block_qubits", max_block_qubits, 1, MAX_BLOCK_QUBITS)
@@ -336,43 +343,20 @@ class NumbaEngine:
             UnboundParameterError: If the circuit has free parameters.
             MemoryLimitError: If the run does not fit in memory (raised before allocating).
         """
-        if not isinstance(circuit, Circuit):
-            raise ConfigError(f"run() needs a kvant.circuit.Circuit, got {type(circuit).__name__}")
         shots = check_shots(shots)
-        if seed is None and shots == 0:
-            rng, recorded_seed = np.random.default_rng(0), None
-        else:
-            rng, recorded_seed = as_generator(seed)
-        n = circuit.num_qubits
-        if circuit.has_mid_circuit_operations and shots == 0:
-            raise ConfigError(
-                "the circuit has mid-circuit measurements, resets or conditions, so its final "
-                "state is random; pass shots > 0"
-            )
-        require_bound(circuit)
-        flat = circuit.decompose() if circuit.definitions else circuit
-        grouped = True
-        budget = self._max_memory_bytes
-        try:
-            check_memory(
-                self._needed_bytes(flat, shots, memory, grouped=True),
-                n,
-                self._dtype,
-                limit_bytes=budget,
-            )
-        except MemoryError:
-            if not circuit.has_mid_circuit_operations:
-                raise
-            check_memory(
-                self._needed_bytes(flat, shots, memory, grouped=False),
-                n,
-                self._dtype,
-                limit_bytes=budget,
-            )
-            grouped = False
+        rng, recorded_seed = run_generator(seed, shots)
+        flat = circuit_for_run(circuit, shots)
+        n = flat.num_qubits
+        grouped = branching_fits(
+            lambda grouped: self._needed_bytes(flat, shots, memory, grouped=grouped),
+            n,
+            self._dtype,
+            self._max_memory_bytes,
+            can_branch_per_shot=flat.has_mid_circuit_operations,
+        )
         ops, tail, deterministic = split_measurements(flat)
         steps, window = self._compile(ops, n)
-        state = _initial_tensor(initial_state, n, self._dtype).reshape(-1)
+        state = initial_state_tensor(initial_state, n, self._dtype).reshape(-1)
         kernels = _Kernels(self._threads, window, self._real_dtype())
         try:
 

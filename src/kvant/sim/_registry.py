@@ -17,8 +17,9 @@ from kvant.sim._density_matrix import DensityMatrixEngine
 from kvant.sim._engine import Engine
 from kvant.sim._noisy import NoisyProgram
 from kvant.sim._numba_engine import NumbaEngine
+from kvant.sim._run_inputs import as_dtype
 from kvant.sim._stabilizer import StabilizerEngine, is_clifford
-from kvant.sim._statevector import StateVectorEngine, _as_dtype
+from kvant.sim._statevector import StateVectorEngine
 from kvant.sim._trajectories import TrajectoryEngine
 
 __all__ = ["DENSITY_MATRIX_AUTO_QUBITS", "ENGINE_NAMES", "make_engine"]
@@ -82,7 +83,7 @@ def make_engine(
     >>> make_engine("auto", circuit=Circuit(60).h(0).cx(0, 59)).name
     'stabilizer'
     """
-    _as_dtype(dtype)  # every engine name accepts only the supported dtypes
+    as_dtype(dtype)  # every engine name accepts only the supported dtypes
     if name == "auto":
         name = _auto(circuit)
     try:

@@ -20,13 +20,11 @@ from numpy.typing import NDArray
 from kvant.circuit import Condition
 from kvant.sim._kernels import collapse, probability_of_one, qubit_axis, reset_to_zero
 from kvant.sim._sampling import probabilities_of, sample_bits
-from kvant.sim._statevector import _check_shots
 
-__all__ = ["branch_shots", "check_shots", "sample_final"]
+__all__ = ["branch_shots", "sample_final"]
 
 Bits = NDArray[np.uint8]
 State = NDArray[Any]
-check_shots = _check_shots
 
 
 class _Step(Protocol):

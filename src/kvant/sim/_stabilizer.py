@@ -36,8 +36,8 @@ from kvant.sim._density_matrix import as_noisy_program
 from kvant.sim._memory import as_memory_limit, check_memory, run_bytes
 from kvant.sim._noisy import NoisyProgram
 from kvant.sim._result import Result
-from kvant.sim._sampling import as_generator, bitstrings
-from kvant.sim._statevector import _check_shots
+from kvant.sim._run_inputs import check_shots, run_generator
+from kvant.sim._sampling import bitstrings
 
 __all__ = ["StabilizerEngine", "is_clifford", "to_stim"]
 
@@ -325,11 +325,8 @@ class StabilizerEngine:
             SimulationError: For a non-Clifford gate or an unsupported condition.
         """
         program = as_noisy_program(circuit)
-        shots = _check_shots(shots)
-        if seed is None and shots == 0:
-            rng, recorded = np.random.default_rng(0), None
-        else:
-            rng, recorded = as_generator(seed)
+        shots = check_shots(shots)
+        rng, recorded = run_generator(seed, shots)
         stim_circuit, records, in_stim = to_stim(program)
         counts: dict[str, int] = {}
         state = None

@@ -8,7 +8,6 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from kvant.circuit import Circuit
-from kvant.errors import ConfigError
 from kvant.sim._kernels import (
     StateTensor,
     apply_diagonal,
@@ -17,11 +16,18 @@ from kvant.sim._kernels import (
     probability_of_one,
     reset_to_zero,
 )
-from kvant.sim._memory import as_memory_limit, check_memory, run_bytes
-from kvant.sim._program import Program, Step, compile_circuit, require_bound
+from kvant.sim._memory import as_memory_limit, run_bytes
+from kvant.sim._program import Program, Step, compile_circuit
 from kvant.sim._result import Result
+from kvant.sim._run_inputs import (
+    as_dtype,
+    branching_fits,
+    check_shots,
+    circuit_for_run,
+    initial_state_tensor,
+    run_generator,
+)
 from kvant.sim._sampling import (
-    as_generator,
     bitstrings,
     counts_from_bits,
     probabilities_of,
@@ -30,63 +36,12 @@ from kvant.sim._sampling import (
 
 __all__ = ["StateVectorEngine"]
 
-_DTYPES = ("complex64", "complex128")
-_NORM_ATOL = 1e-6
 #: Bytes per shot for the sampling arrays (uniform draw, basis index, sort keys); each
 #: classical bit adds 4 more (bit row and np.unique's copies), a memory string 64 + width.
 _BYTES_PER_SHOT = 32
 _BYTES_PER_STRING = 64
 #: Python-side bytes per compiled gate beyond its tensor (Step object, array header).
 _BYTES_PER_STEP = 512
-
-
-def _as_dtype(dtype: DTypeLike) -> np.dtype[Any]:
-    try:
-        resolved = np.dtype(dtype)
-    except TypeError as exc:
-        raise ConfigError(f"dtype {dtype!r} is not supported; use one of {_DTYPES}") from exc
-    if resolved.name not in _DTYPES:
-        raise ConfigError(f"dtype {resolved.name!r} is not supported; use one of {_DTYPES}")
-    return resolved
-
-
-def _check_shots(shots: object) -> int:
-    if isinstance(shots, bool) or not isinstance(shots, int | np.integer) or shots < 0:
-        raise ConfigError(f"shots must be a non-negative integer, got {shots!r}")
-    return int(shots)
-
-
-def _initial_tensor(
-    initial_state: ArrayLike | int | None, num_qubits: int, dtype: np.dtype[Any]
-) -> StateTensor:
-    size = 1 << num_qubits
-    if initial_state is None or isinstance(initial_state, int | np.integer):
-        index = 0 if initial_state is None else int(initial_state)
-        if isinstance(initial_state, bool) or not 0 <= index < size:
-            raise ConfigError(
-                f"initial_state {initial_state!r} is not a basis-state index in 0..{size - 1}"
-            )
-        state = np.zeros(size, dtype=dtype)
-        state[index] = 1
-        return state.reshape((2,) * num_qubits)
-    try:
-        given = np.asarray(initial_state)
-        state = np.array(given.reshape(-1) if given.ndim > 1 else given, dtype=dtype)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"initial_state is not an array of amplitudes: {exc}") from exc
-    if state.shape != (size,):
-        raise ConfigError(
-            f"initial_state has shape {np.shape(given)}; a {num_qubits}-qubit state needs "
-            f"{size} amplitudes (little-endian: qubit 0 is the least significant bit)"
-        )
-    if not np.all(np.isfinite(state)):
-        raise ConfigError("initial_state has NaN or infinite amplitudes")
-    norm = float(np.linalg.norm(state))
-    if abs(norm - 1) > _NORM_ATOL:
-        raise ConfigError(
-            f"initial_state has norm {norm:.6g}; normalise it (divide by its norm) first"
-        )
-    return state.reshape((2,) * num_qubits)
 
 
 def _apply_gate(state: StateTensor, step: Step) -> StateTensor:
@@ -144,7 +99,7 @@ class StateVectorEngine:
     def __init__(
         self, dtype: DTypeLike = "complex128", *, max_memory_bytes: int | None = None
     ) -> None:
-        self._dtype = _as_dtype(dtype)
+        self._dtype = as_dtype(dtype)
         self._max_memory_bytes = as_memory_limit(max_memory_bytes)
 
     @property
@@ -190,11 +145,7 @@ class StateVectorEngine:
         576
         """
         flat = circuit.decompose() if circuit.definitions else circuit
-        return self._needed_bytes(flat, _check_shots(shots), memory, grouped=True)
-
-    def _check_memory(self, circuit: Circuit, shots: int, memory: bool, *, grouped: bool) -> None:
-        needed = self._needed_bytes(circuit, shots, memory, grouped=grouped)
-        check_memory(needed, circuit.num_qubits, self._dtype, limit_bytes=self._max_memory_bytes)
+        return self._needed_bytes(flat, check_shots(shots), memory, grouped=True)
 
     def _needed_bytes(self, circuit: Circuit, shots: int, memory: bool, *, grouped: bool) -> int:
         extra_states = 0
@@ -250,33 +201,19 @@ class StateVectorEngine:
         >>> StateVectorEngine().run(c, shots=1000, seed=3).counts
         {'00': 504, '11': 496}
         """
-        if not isinstance(circuit, Circuit):
-            raise ConfigError(f"run() needs a kvant.circuit.Circuit, got {type(circuit).__name__}")
-        shots = _check_shots(shots)
-        if seed is None and shots == 0:
-            # nothing is sampled: no entropy to draw or record
-            rng, recorded_seed = np.random.default_rng(0), None
-        else:
-            rng, recorded_seed = as_generator(seed)
-        n = circuit.num_qubits
-        deterministic = not circuit.has_mid_circuit_operations
-        if not deterministic and shots == 0:
-            raise ConfigError(
-                "the circuit has mid-circuit measurements, resets or conditions, so its final "
-                "state is random; pass shots > 0"
-            )
-        require_bound(circuit)
-        flat = circuit.decompose() if circuit.definitions else circuit
-        grouped = True
-        try:
-            self._check_memory(flat, shots, memory, grouped=True)
-        except MemoryError:
-            if deterministic:
-                raise
-            self._check_memory(flat, shots, memory, grouped=False)
-            grouped = False
+        shots = check_shots(shots)
+        rng, recorded_seed = run_generator(seed, shots)
+        flat = circuit_for_run(circuit, shots)
+        n = flat.num_qubits
+        grouped = branching_fits(
+            lambda grouped: self._needed_bytes(flat, shots, memory, grouped=grouped),
+            n,
+            self._dtype,
+            self._max_memory_bytes,
+            can_branch_per_shot=flat.has_mid_circuit_operations,
+        )
         program = compile_circuit(flat, self._dtype)
-        state = _initial_tensor(initial_state, n, self._dtype)
+        state = initial_state_tensor(initial_state, n, self._dtype)
         prefix = program.prefix_length()
         for step in program.steps[:prefix]:
             state = _apply_gate(state, step)

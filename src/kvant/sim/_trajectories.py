@@ -42,11 +42,11 @@ from kvant.circuit import Instruction
 from kvant.errors import ConfigError
 from kvant.sim._channels import KrausChannel
 from kvant.sim._density_matrix import as_noisy_program
-from kvant.sim._memory import as_memory_limit, check_memory, run_bytes
+from kvant.sim._memory import as_memory_limit, run_bytes
 from kvant.sim._noisy import NoisyProgram, split_tail
 from kvant.sim._result import Result
-from kvant.sim._sampling import as_generator, counts_from_bits
-from kvant.sim._statevector import _as_dtype, _check_shots
+from kvant.sim._run_inputs import as_dtype, branching_fits, check_shots, run_generator
+from kvant.sim._sampling import counts_from_bits
 from kvant.sim._trajectory_blocks import KrausStep, compile_kraus, merge_blocks, unitary_step
 from kvant.sim._trajectory_walk import Counter, Event, walk
 
@@ -114,7 +114,7 @@ class TrajectoryEngine:
     def __init__(
         self, dtype: DTypeLike = "complex128", *, max_memory_bytes: int | None = None
     ) -> None:
-        self._dtype = _as_dtype(dtype)
+        self._dtype = as_dtype(dtype)
         self._max_memory_bytes = as_memory_limit(max_memory_bytes)
 
     @property
@@ -185,7 +185,7 @@ class TrajectoryEngine:
         >>> engine.estimate_bytes(program, shots=1) > required_bytes(20)
         True
         """
-        return self._needed_bytes(as_noisy_program(program), _check_shots(shots), grouped=True)
+        return self._needed_bytes(as_noisy_program(program), check_shots(shots), grouped=True)
 
     # running --------------------------------------------------------------------------------
     def run(
@@ -228,27 +228,15 @@ class TrajectoryEngine:
         1
         """
         program = as_noisy_program(circuit)
-        shots = _check_shots(shots)
-        if seed is None and shots == 0:
-            rng, recorded = np.random.default_rng(0), None
-        else:
-            rng, recorded = as_generator(seed)
-        grouped = True
-        try:
-            check_memory(
-                self._needed_bytes(program, shots, True),
-                program.num_qubits,
-                self._dtype,
-                limit_bytes=self._max_memory_bytes,
-            )
-        except MemoryError:
-            check_memory(
-                self._needed_bytes(program, shots, False),
-                program.num_qubits,
-                self._dtype,
-                limit_bytes=self._max_memory_bytes,
-            )
-            grouped = False
+        shots = check_shots(shots)
+        rng, recorded = run_generator(seed, shots)
+        grouped = branching_fits(
+            lambda grouped: self._needed_bytes(program, shots, grouped),
+            program.num_qubits,
+            self._dtype,
+            self._max_memory_bytes,
+            can_branch_per_shot=True,
+        )
         counter = Counter()
         counts: dict[str, int] = {}
         if shots:
