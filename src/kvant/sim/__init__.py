@@ -14,6 +14,7 @@ qubit 0 with their rightmost letter.
 
 from kvant.sim._blocks import Block
 from kvant.sim._channels import KrausChannel, ReadoutError, pauli_basis
+from kvant.sim._cupy_engine import CupyEngine
 from kvant.sim._density_matrix import DensityMatrixEngine
 from kvant.sim._engine import Engine
 from kvant.sim._fusion import FusionCost, blocks_to_circuit, fuse
@@ -30,6 +31,7 @@ from kvant.sim._trajectories import TrajectoryEngine, TrajectoryStats
 __all__ = [
     "ENGINE_NAMES",
     "Block",
+    "CupyEngine",
     "DensityMatrixEngine",
     "Engine",
     "FusionCost",

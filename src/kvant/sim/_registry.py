@@ -24,9 +24,17 @@ from kvant.sim._trajectories import TrajectoryEngine
 
 __all__ = ["DENSITY_MATRIX_AUTO_QUBITS", "ENGINE_NAMES", "make_engine"]
 
+
+def _cupy(dtype: DTypeLike) -> Engine:
+    from kvant.sim._cupy_engine import CupyEngine  # CuPy is imported only when asked for
+
+    return CupyEngine(dtype=dtype)
+
+
 _FACTORIES: dict[str, Callable[[DTypeLike], Engine]] = {
     "statevector": lambda dtype: StateVectorEngine(dtype=dtype),
     "numba": lambda dtype: NumbaEngine(dtype=dtype),
+    "cupy": _cupy,
     "stabilizer": lambda dtype: StabilizerEngine(),
     "density_matrix": lambda dtype: DensityMatrixEngine(dtype=dtype),
     "trajectories": lambda dtype: TrajectoryEngine(dtype=dtype),
@@ -50,7 +58,10 @@ def _auto(circuit: Circuit | NoisyProgram | None) -> str:
         if circuit.num_qubits <= DENSITY_MATRIX_AUTO_QUBITS:
             return "density_matrix"
         return "trajectories"
-    return statevector_choice(circuit.num_qubits, _FACTORIES)
+    registered = [
+        name for name in _FACTORIES if name != "cupy" or not circuit.has_mid_circuit_operations
+    ]
+    return statevector_choice(circuit.num_qubits, registered)
 
 
 def make_engine(
