@@ -31,6 +31,7 @@ from kvant.sim._program import require_bound, split_measurements
 from kvant.sim._result import Result
 from kvant.sim._run_inputs import (
     as_dtype,
+    basis_index,
     check_shots,
     circuit_for_run,
     initial_state_tensor,
@@ -166,8 +167,13 @@ class CupyEngine:
     ) -> Any:
         n = flat.num_qubits
         self._check_device_memory(n, sampling)
-        host = initial_state_tensor(initial_state, n, self._dtype).reshape(-1)
-        state = self._xp.asarray(host)
+        index = basis_index(initial_state, n)
+        if index is not None:  # built on the device: no 2**n host array
+            state = self._xp.zeros(1 << n, dtype=self._dtype)
+            state[index] = 1
+        else:
+            host = initial_state_tensor(initial_state, n, self._dtype).reshape(-1)
+            state = self._xp.asarray(host)
         for window in _plan(flat, self._window_for(n)):
             self._launch(state, window)
         return state

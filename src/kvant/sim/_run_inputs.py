@@ -24,6 +24,7 @@ from kvant.sim._sampling import as_generator
 __all__ = [
     "DTYPES",
     "as_dtype",
+    "basis_index",
     "branching_fits",
     "check_shots",
     "circuit_for_run",
@@ -123,6 +124,23 @@ def branching_fits(
     return True
 
 
+def basis_index(initial_state: ArrayLike | int | None, num_qubits: int) -> int | None:
+    """The basis state ``initial_state`` names (None: |0...0>, so 0), or None for amplitudes.
+
+    >>> basis_index(None, 3), basis_index(5, 3), basis_index([1, 0], 1)
+    (0, 5, None)
+    """
+    if initial_state is not None and not isinstance(initial_state, int | np.integer):
+        return None
+    index = 0 if initial_state is None else int(initial_state)
+    if isinstance(initial_state, bool) or not 0 <= index < 1 << num_qubits:
+        raise ConfigError(
+            f"initial_state {initial_state!r} is not a basis-state index in "
+            f"0..{(1 << num_qubits) - 1}"
+        )
+    return index
+
+
 def initial_state_tensor(
     initial_state: ArrayLike | int | None, num_qubits: int, dtype: np.dtype[Any]
 ) -> StateTensor:
@@ -132,12 +150,8 @@ def initial_state_tensor(
     [0.0, 0.0, 0.0, 1.0]
     """
     size = 1 << num_qubits
-    if initial_state is None or isinstance(initial_state, int | np.integer):
-        index = 0 if initial_state is None else int(initial_state)
-        if isinstance(initial_state, bool) or not 0 <= index < size:
-            raise ConfigError(
-                f"initial_state {initial_state!r} is not a basis-state index in 0..{size - 1}"
-            )
+    index = basis_index(initial_state, num_qubits)
+    if index is not None:
         state = np.zeros(size, dtype=dtype)
         state[index] = 1
         return state.reshape((2,) * num_qubits)
