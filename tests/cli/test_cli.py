@@ -138,3 +138,15 @@ def test_demo_rejects_an_unknown_part(capsys: pytest.CaptureFixture[str]) -> Non
     assert code == 2
     assert "teleporter" in err
     assert "emulator" in err
+
+
+def test_demo_datasheet_and_applications_parts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["demo", "--out", str(tmp_path), "--only", "bench", "--only", "apps", "--json"]
+    code, out, _ = run_cli(args, capsys)
+    data = json.loads(out)
+    assert code == 0, [s for s in data["steps"] if not s["ok"]]
+    assert {s["part"] for s in data["steps"]} == {"bench", "apps"}
+    assert (tmp_path / "datasheet" / "datasheet.html").is_file()
+    assert 'href="datasheet/datasheet.html"' in (tmp_path / "index.html").read_text()

@@ -45,12 +45,14 @@ def _root(
 
 
 def _register_commands() -> None:
-    from kvant.cli import _demo, _device, _net, _qkd, _run
+    from kvant.cli import _apps, _bench, _demo, _device, _net, _qkd, _run
 
     _run.register(app)
     _demo.register(app)
     _qkd.register(app)
     _device.register(app)
+    _bench.register(app)
+    _apps.register(app)
     _net.register(app)
 
 

@@ -1,8 +1,10 @@
 """``kvant demo``: the whole stack end to end, with pictures and an HTML report.
 
-Parts, in order: the emulated quantum computer (GHZ, QFT, CHSH), a QKD link distilled to a secret
-key, and the Moscow-St Petersburg trusted-node network. Every step states what it expected and
-checks it against a value known independently; the command exits 1 if any check fails.
+Parts, in order: the emulated quantum computer (GHZ, QFT, CHSH), a reduced datasheet of the
+emulated kvant-50, the applications (H2 by VQE, IEEE-14 islanding by QAOA), a QKD link distilled
+to a secret key, and the Moscow-St Petersburg trusted-node network. Every step states what it
+expected and checks it against a value known independently; the command exits 1 if any check
+fails.
 """
 
 from __future__ import annotations
@@ -37,6 +39,18 @@ def _emulator(ctx: DemoContext) -> list[dict[str, Any]]:
     return [{"section": "Emulated quantum computer", **step} for step in steps]
 
 
+def _bench(ctx: DemoContext) -> list[dict[str, Any]]:
+    from kvant.cli._bench import datasheet_step
+
+    return [datasheet_step(ctx.seed, ctx.out)]
+
+
+def _apps(ctx: DemoContext) -> list[dict[str, Any]]:
+    from kvant.cli._apps import apps_demo_steps
+
+    return apps_demo_steps(ctx.seed, ctx.out)
+
+
 def _qkd(ctx: DemoContext) -> list[dict[str, Any]]:
     from kvant.cli._demo_comms import qkd_link_step
 
@@ -51,6 +65,8 @@ def _network(ctx: DemoContext) -> list[dict[str, Any]]:
 
 PARTS: dict[str, tuple[str, Callable[[DemoContext], list[dict[str, Any]]]]] = {
     "emulator": ("GHZ, QFT and CHSH on the emulator", _emulator),
+    "bench": ("datasheet of kvant-50 (3 qubits, 2 couplers, QV 2-3)", _bench),
+    "apps": ("H2 VQE and IEEE-14 islanding QAOA on the emulator", _apps),
     "qkd": ("decoy-state QKD link and post-processing", _qkd),
     "network": ("Moscow-St Petersburg QKD network", _network),
 }
@@ -104,7 +120,8 @@ def demo(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
-    """The whole stack end to end: emulator, QKD link, QKD network; an HTML report with pictures."""
+    """The whole stack end to end: emulator, datasheet, applications, QKD link, QKD network;
+    an HTML report with pictures."""
     from kvant.report import write_steps_html
 
     if shots < 100:
