@@ -5,25 +5,29 @@ puncturing and shortening; blind retries as in Martinez-Mateo, Elkouss & Martin,
 (2012) and Kiktenko et al., arXiv:1612.03673, Sec. 2):
 
 1. From the estimated QBER Q, pick the code of the family (:mod:`kvant.qkd._ldpc_codes`) with
-   the highest rate whose full syndrome still allows efficiency ``max_efficiency``; each frame
-   of n bits holds k = n - d key bits and d = |untainted set| modulated bits.
+   the highest rate whose asymptotic threshold is at least Q / ``threshold_margin`` (the
+   lowest rate if none is); each frame of n bits holds k = n - d key bits and
+   d = |untainted set| modulated bits.
 2. Alice fills p_0 modulated positions with random bits (punctured: Bob knows nothing) and the
    other d - p_0 with zeros (shortened: known to both), p_0 chosen so that the starting
    efficiency (m - p_0) / (k h(Q)) is ``start_efficiency``, and sends every frame's syndrome.
 3. Bob decodes with belief propagation (:mod:`kvant.qkd._ldpc_kernels`) and reports which
    frames failed; for those Alice reveals the values of ``step`` more punctured bits (they
-   become shortened) and Bob decodes again; this repeats until every frame decodes. A frame
+   become shortened) and Bob decodes again, resuming from his messages of the previous attempt
+   with the revealed bits pinned; this repeats until every frame decodes. A frame
    that still fails with no punctured bit left has key bits revealed instead (public random
    order), each counted as leakage, so reconciliation always ends with the keys equal (up
    to the final verification) and the cost shows in the efficiency. Frames go in groups of
-   16; each later group starts one step below the median of what earlier frames needed, so
-   most frames decode at the first or second attempt.
+   4; each later group starts one step below the median of what earlier frames needed, so
+   its frames need fewer attempts than the first group's (at QBER 2%, 16 frames: 3.1
+   attempts per frame instead of 5.3 with groups of 16, for the same efficiency).
 
 Leakage of a frame: m - p_0 + r + 32, with r the bits revealed (the syndrome discloses
 m - p_0 bits, each revealed bit one more; untainted puncturing makes this exact)
 and 32 bits of a per-frame hash with which Bob rejects a decoding that satisfies the syndrome
-on a wrong codeword (then retried like a failure). The last, partial frame pads the key with
-shortened zeros, so keys of a whole number of frames use the codes best.
+on a wrong codeword (then retried like a failure, from fresh messages). The last, partial
+frame pads the key with shortened zeros, so keys of a whole number of frames use the codes
+best.
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ from kvant.errors import ConfigError
 from kvant.qkd._asymptotic import binary_entropy
 from kvant.qkd._classical import ClassicalChannel
 from kvant.qkd._ldpc_codes import DEFAULT_FRAME_BITS, LdpcCode, code_family
-from kvant.qkd._ldpc_kernels import layered_decode, layered_min_sum_batch, phi_table
+from kvant.qkd._ldpc_kernels import decode_frames, phi_table
 from kvant.qkd._polyhash import poly_hash
 from kvant.qkd._reconcile import ReconciliationResult, check_keys
 
@@ -47,9 +51,10 @@ __all__ = ["LdpcReconciler"]
 
 _KNOWN_LLR = 60.0
 _MIN_QBER = 1e-3
-_STALL_ITERATIONS = 10
+_STALL_ITERATIONS = 6
 _FRAME_TAG_BITS = 32
-_BATCH = 16
+_BATCH = 4
+_PHI = phi_table()
 
 
 def _frame_tag(bits: NDArray[np.uint8], key: int) -> int:
@@ -65,13 +70,13 @@ class LdpcReconciler:
 
     Args:
         frame_bits: Code length n (the family is built once per length and cached).
-        algorithm: ``sum-product`` (one frame at a time, better efficiency) or ``min-sum``
-            (normalised, 16 frames per SIMD batch: each decoding is about ten times faster,
-            but it needs more retries).
+        algorithm: ``sum-product`` (default: the codes are designed for it) or ``min-sum``
+            (normalised; each iteration is about twice as fast, but on these irregular codes
+            with checks of degree 10-90 it needs far more disclosed bits).
         max_iterations: BP iterations per decoding attempt.
         start_efficiency: Efficiency of the first attempt.
         step_efficiency: Efficiency added by each retry (sets how many bits are revealed).
-        max_efficiency: The code is chosen so that revealing everything reaches this.
+        threshold_margin: A code is used up to QBER ``threshold_margin`` x its threshold.
         min_sum_scale: alpha of normalised min-sum.
 
     >>> rng = np.random.default_rng(1)
@@ -88,24 +93,31 @@ class LdpcReconciler:
         frame_bits: int = DEFAULT_FRAME_BITS,
         *,
         algorithm: Literal["sum-product", "min-sum"] = "sum-product",
-        max_iterations: int = 60,
+        max_iterations: int = 100,
         start_efficiency: float = 1.05,
-        step_efficiency: float = 0.03,
-        max_efficiency: float = 1.3,
+        step_efficiency: float = 0.02,
+        threshold_margin: float = 0.92,
         min_sum_scale: float = 0.8,
     ) -> None:
         if algorithm not in ("sum-product", "min-sum"):
             raise ConfigError(f"unknown BP algorithm {algorithm!r}; use sum-product or min-sum")
         if not 1 <= max_iterations <= 10_000:
             raise ConfigError(f"max_iterations must be in [1, 10000], got {max_iterations}")
-        if not 0.0 < start_efficiency <= max_efficiency or step_efficiency <= 0.0:
-            raise ConfigError("need 0 < start_efficiency <= max_efficiency, step_efficiency > 0")
+        if not 0.0 < start_efficiency <= 3.0 or not 0.0 < step_efficiency <= 1.0:
+            raise ConfigError(
+                "need 0 < start_efficiency <= 3 and 0 < step_efficiency <= 1, got"
+                f" {start_efficiency} and {step_efficiency}"
+            )
+        if not 0.5 <= threshold_margin <= 1.5:
+            raise ConfigError(f"threshold_margin must be in [0.5, 1.5], got {threshold_margin}")
+        if not 0.0 < min_sum_scale <= 1.0:
+            raise ConfigError(f"min_sum_scale must be in (0, 1], got {min_sum_scale}")
         self.frame_bits = int(frame_bits)
         self.algorithm = algorithm
         self.max_iterations = max_iterations
         self.start_efficiency = start_efficiency
         self.step_efficiency = step_efficiency
-        self.max_efficiency = max_efficiency
+        self.threshold_margin = threshold_margin
         self.min_sum_scale = min_sum_scale
         code_family(self.frame_bits)  # validate and build now
 
@@ -120,13 +132,10 @@ class LdpcReconciler:
     def choose_code(self, qber: float) -> tuple[LdpcCode, int, int]:
         """(code, initial punctured bits p_0, bits revealed per retry) for QBER ``qber``."""
         family = code_family(self.frame_bits)
-        h = binary_entropy(min(max(qber, _MIN_QBER), 0.5))
-        fitting = [
-            c
-            for c in family
-            if c.num_checks >= self.max_efficiency * (c.num_bits - c.puncture_order.size) * h
-        ]
-        code = min(fitting, key=lambda c: c.num_checks) if fitting else family[0]
+        q = min(max(qber, _MIN_QBER), 0.5)
+        h = binary_entropy(q)
+        fitting = [c for c in family if c.threshold_qber * self.threshold_margin >= q]
+        code = max(fitting, key=lambda c: c.rate) if fitting else family[0]
         k = code.num_bits - code.puncture_order.size
         p0 = math.floor(code.num_checks - self.start_efficiency * k * h)
         p0 = min(max(p0, 0), code.puncture_order.size)
@@ -137,32 +146,17 @@ class LdpcReconciler:
         self,
         code: LdpcCode,
         syndromes: NDArray[np.uint8],
-        posterior: NDArray[np.float64],
+        posterior: NDArray[np.float32],
+        messages: NDArray[np.float32],
         frames: NDArray[np.int64],
-    ) -> list[bool]:
-        """Decode the given frames in place; min-sum runs up to 16 frames per SIMD batch."""
-        if self.algorithm == "sum-product":
-            table, out = phi_table(), []
-            for f in frames:
-                ok, _ = layered_decode(
-                    code.check_start, code.check_vars, syndromes[f], posterior[f],
-                    np.zeros(code.num_edges), self.max_iterations, False, self.min_sum_scale,
-                    table, _STALL_ITERATIONS,
-                )  # fmt: skip
-                out.append(bool(ok))
-            return out
-        out = []
-        for start in range(0, frames.size, _BATCH):
-            batch = frames[start : start + _BATCH]
-            llr = np.ascontiguousarray(posterior[batch].T, dtype=np.float32)
-            signs = np.ascontiguousarray((1.0 - 2.0 * syndromes[batch]).T, dtype=np.float32)
-            converged = layered_min_sum_batch(
-                code.check_start, code.check_vars, signs, llr, self.max_iterations,
-                self.min_sum_scale, _STALL_ITERATIONS,
-            )  # fmt: skip
-            posterior[batch] = llr.T
-            out.extend(bool(v) for v in converged)
-        return out
+    ) -> NDArray[np.bool_]:
+        """Decode the given frames in place, resuming from their messages."""
+        ok, _ = decode_frames(
+            code.check_start, code.check_vars, syndromes, posterior, messages, frames,
+            self.max_iterations, self.algorithm == "min-sum", self.min_sum_scale, _PHI,
+            _STALL_ITERATIONS,
+        )  # fmt: skip
+        return ok
 
     @staticmethod
     def _reveal(
@@ -171,10 +165,12 @@ class LdpcReconciler:
         order: NDArray[np.int64],
         frames: NDArray[np.int64],
         revealed: NDArray[np.int64],
-        channel_llr: NDArray[np.float64],
+        channel_llr: NDArray[np.float32],
+        posterior: NDArray[np.float32],
         count: int,
     ) -> None:
-        """Alice discloses the next ``count`` bits (in ``order``) of each frame; Bob fixes them."""
+        """Alice discloses the next ``count`` bits (in ``order``) of each frame; Bob pins them
+        (channel LLR to +-60, and the posterior moved by the same amount)."""
         if count <= 0 or frames.size == 0:
             return
         reveal = [order[revealed[f] : revealed[f] + count] for f in frames]
@@ -186,7 +182,9 @@ class LdpcReconciler:
         bits = np.unpackbits(np.frombuffer(received, np.uint8), count=values.size)
         cursor = 0
         for f, r in zip(frames, reveal, strict=True):
-            channel_llr[f, r] = _KNOWN_LLR * (1.0 - 2.0 * bits[cursor : cursor + r.size])
+            pinned = (_KNOWN_LLR * (1.0 - 2.0 * bits[cursor : cursor + r.size])).astype(np.float32)
+            posterior[f, r] += pinned - channel_llr[f, r]
+            channel_llr[f, r] = pinned
             cursor += r.size
             revealed[f] += r.size
 
@@ -237,7 +235,8 @@ class LdpcReconciler:
         )
         q = min(max(qber_estimate, _MIN_QBER), 0.5)
         llr = math.log((1.0 - q) / q)
-        posterior = np.full((frames, n), _KNOWN_LLR)  # shortened zeros (modulated, padding)
+        # shortened zeros (modulated, padding) are known: +60
+        posterior = np.full((frames, n), _KNOWN_LLR, dtype=np.float32)
         posterior[:, key_positions] = llr * (1.0 - 2.0 * b_key.reshape(frames, k))
         posterior[:, punctured] = 0.0
         posterior[frames - 1, key_positions[np.arange(alice.size, padded) % k]] = _KNOWN_LLR
@@ -251,24 +250,31 @@ class LdpcReconciler:
         done = np.zeros(frames, dtype=bool)
         attempts = 0
         history: list[int] = []
+        messages = np.zeros((min(_BATCH, frames), code.num_edges), dtype=np.float32)
         for first in range(0, frames, _BATCH):
-            group = np.arange(first, min(first + _BATCH, frames))
+            last = min(first + _BATCH, frames)
+            group = np.arange(first, last)
+            messages[:] = 0.0
             if history:  # start where earlier frames succeeded, one step lower
                 ahead = max(0, int(np.median(history)) - step)
-                self._reveal(channel, x, order, group, revealed, channel_llr, ahead)
+                self._reveal(channel, x, order, group, revealed, channel_llr, posterior, ahead)
             while True:
                 pending = group[~done[group]]
-                posterior[pending] = channel_llr[pending]  # restart: old messages mislead
-                converged = self._decode(code, syndromes, posterior, pending)
+                converged = self._decode(
+                    code, syndromes[first:last], posterior[first:last], messages, pending - first
+                )
                 attempts += pending.size
                 for f, ok in zip(pending, converged, strict=True):
                     decoded = (posterior[f, key_positions] < 0.0).astype(np.uint8)
                     done[f] = ok and _frame_tag(decoded, hash_key) == tags[f]
+                    if ok and not done[f]:  # another codeword with the same syndrome: restart
+                        messages[f - first] = 0.0
+                        posterior[f] = channel_llr[f]
                 failed = group[~done[group]]
                 channel.send("bob", "ldpc/decoding-failed", np.packbits(~done[group]).tobytes())
                 if failed.size == 0:
                     break
-                self._reveal(channel, x, order, failed, revealed, channel_llr, step)
+                self._reveal(channel, x, order, failed, revealed, channel_llr, posterior, step)
             history.extend(int(r) for r in revealed[group])
         corrected = (posterior[:, key_positions] < 0.0).astype(np.uint8).reshape(-1)[: bob.size]
         leaked = frames * (code.num_checks - p0 + _FRAME_TAG_BITS) + int(revealed.sum())

@@ -1,12 +1,15 @@
 """A family of irregular LDPC codes for reconciliation, rates 0.50 to 0.95, with untainted
 puncturing positions for rate adaptation.
 
-Degree distributions (edge perspective, variable degrees up to 12, check-concentrated) were
-optimised for each rate with the Gaussian-approximation linear program of Chung, Richardson &
-Urbanke, IEEE Trans. Inf. Theory 47, 657 (2001), Sec. IV; ``threshold_qber`` is the BSC
-crossover whose capacity equals that of the BI-AWGN threshold they found (the codes are
-designed on the AWGN channel and used on the BSC, as in Elkouss, Leverrier, Alleaume &
-Boutros, ISIT 2009, arXiv:0901.2140).
+Degree distributions (edge perspective) for rates 0.50-0.90 are those of Elkouss, Leverrier,
+Alleaume & Boutros, "Efficient reconciliation protocol for discrete-variable quantum key
+distribution", ISIT 2009, arXiv:0901.2140, Table I: optimised for the binary symmetric channel
+by differential evolution on discretised density evolution; their thresholds are kept in
+``threshold_qber``. Their rate-0.85 lambda, as printed, sums to 1.0515; it is normalised, like
+every distribution here. The rate-0.95 entry, for QBER below 1%, is
+Kvant's own (Gaussian-approximation design, Chung, Richardson & Urbanke, IEEE Trans. Inf.
+Theory 47, 657 (2001)); its ``threshold_qber`` is that approximation's estimate, which runs
+optimistic on the BSC.
 
 A code of length n is drawn from its distribution by random socket matching with a fixed seed
 (parallel edges removed), so the family is the same on every machine. Punctured positions are
@@ -29,7 +32,8 @@ from kvant.errors import ConfigError
 
 __all__ = ["DEGREE_DISTRIBUTIONS", "DegreeDistribution", "LdpcCode", "build_code", "code_family"]
 
-DEFAULT_FRAME_BITS = 16384
+DEFAULT_FRAME_BITS = 65536
+MIN_FRAME_BITS = 1024
 _MAX_PUNCTURED_FRACTION = 0.1
 
 
@@ -40,29 +44,54 @@ class DegreeDistribution:
     Attributes:
         rate: Design rate 1 - m/n.
         variable: (degree, fraction of edges) pairs, lambda(x) = sum lambda_i x^(i-1).
-        threshold_qber: BSC threshold under the Gaussian approximation (see module docstring).
+        check: (degree, fraction of edges) pairs, rho(x) = sum rho_i x^(i-1).
+        threshold_qber: BSC crossover below which belief propagation succeeds as n -> inf
+            (the source's figure; see the module docstring).
     """
 
     rate: float
     variable: tuple[tuple[int, float], ...]
+    check: tuple[tuple[int, float], ...]
     threshold_qber: float
 
 
+def _elkouss(
+    rate: float, threshold: float, variable: dict[int, float], check: dict[int, float]
+) -> DegreeDistribution:
+    return DegreeDistribution(rate, tuple(variable.items()), tuple(check.items()), threshold)
+
+
+# arXiv:0901.2140 Table I, with each polynomial term lambda_i x^(i-1) written as {i: lambda_i}.
 DEGREE_DISTRIBUTIONS: tuple[DegreeDistribution, ...] = (
+    _elkouss(0.50, 0.1071, {2: 0.14438, 3: 0.19026, 4: 0.01836, 5: 0.00233, 6: 0.04697,
+             8: 0.053943, 9: 0.05590, 10: 0.01290, 11: 0.00162, 14: 0.06159, 15: 0.13115,
+             17: 0.01481, 47: 0.00879, 49: 0.00650, 55: 0.00210, 56: 0.00099, 57: 0.11178,
+             58: 0.06238, 59: 0.05094, 66: 0.02230},
+             {10: 0.47575, 12: 0.46847, 13: 0.02952, 14: 0.02626}),
+    _elkouss(0.55, 0.0904, {2: 0.16880, 3: 0.20994, 6: 0.18095, 15: 0.03846, 16: 0.02635,
+             18: 0.23454, 19: 0.05815, 31: 0.08280}, {10: 0.27631, 11: 0.72369}),
+    _elkouss(0.60, 0.0766, {2: 0.11040, 3: 0.20804, 8: 0.14163, 9: 0.14858, 26: 0.14438,
+             27: 0.08909, 46: 0.00748, 71: 0.15038},
+             {2: 0.00036, 10: 0.13063, 13: 0.31068, 18: 0.49341, 19: 0.064915}),
+    _elkouss(0.65, 0.0633, {2: 0.10451, 3: 0.15652, 4: 0.08057, 5: 0.00056, 9: 0.12151,
+             13: 0.10485, 15: 0.10719, 21: 0.00771, 51: 0.31656},
+             {2: 0.000578, 15: 0.06089, 16: 0.47001, 21: 0.46852}),
+    _elkouss(0.70, 0.0504, {2: 0.05343, 3: 0.29406, 6: 0.00896, 9: 0.15571, 12: 0.12189,
+             25: 0.19872, 46: 0.09572, 62: 0.02741, 65: 0.04056, 73: 0.00354},
+             {20: 0.76922, 21: 0.23077}),
+    _elkouss(0.75, 0.0392, {2: 0.10805, 3: 0.09511, 4: 0.01449, 5: 0.13764, 6: 0.10667,
+             7: 0.05288, 28: 0.01107, 31: 0.47408}, {25: 0.74161, 26: 0.25839}),
+    _elkouss(0.80, 0.0298, {2: 0.09420, 3: 0.18088, 6: 0.11972, 7: 0.08550, 8: 0.09816,
+             17: 0.07194, 26: 0.34960}, {29: 0.58807, 30: 0.41193}),
+    _elkouss(0.85, 0.0199, {2: 0.04528, 3: 0.20537, 4: 0.05878, 5: 0.094274, 6: 0.08454,
+             7: 0.01176, 9: 0.05137, 21: 0.50015}, {41: 0.54204, 42: 0.45795}),
+    _elkouss(0.90, 0.0109, {2: 0.07689, 3: 0.28096, 5: 0.08933, 9: 0.19620, 12: 0.30631,
+             21: 0.05031}, {50: 0.95025, 51: 0.04975}),
     DegreeDistribution(
-        0.50, ((2, 0.2526), (3, 0.24286), (4, 0.00046), (6, 0.13249), (12, 0.37159)), 0.10312
+        0.95, ((2, 0.02165), (3, 0.52344), (12, 0.45491)), ((89, 0.4), (90, 0.6)), 0.00479
     ),
-    DegreeDistribution(0.55, ((2, 0.20459), (3, 0.28721), (12, 0.50819)), 0.08798),
-    DegreeDistribution(0.60, ((2, 0.18654), (3, 0.31569), (7, 0.00679), (12, 0.49098)), 0.07435),
-    DegreeDistribution(0.65, ((2, 0.16322), (3, 0.35617), (12, 0.48061)), 0.06125),
-    DegreeDistribution(0.70, ((2, 0.1399), (3, 0.39503), (12, 0.46506)), 0.04917),
-    DegreeDistribution(0.75, ((2, 0.11659), (3, 0.43389), (12, 0.44952)), 0.03804),
-    DegreeDistribution(0.80, ((2, 0.09327), (3, 0.47155), (11, 0.0399), (12, 0.39529)), 0.02803),
-    DegreeDistribution(0.85, ((2, 0.06496), (3, 0.45126), (12, 0.48378)), 0.01911),
-    DegreeDistribution(0.90, ((2, 0.0433), (3, 0.48384), (11, 0.11572), (12, 0.35714)), 0.01141),
-    DegreeDistribution(0.95, ((2, 0.02165), (3, 0.52344), (12, 0.45491)), 0.00479),
-)
-"""One distribution per rate 0.50, 0.55, ..., 0.95 (filled from the design; see docstring)."""
+)  # fmt: skip
+"""Rates 0.50, 0.55, ..., 0.95 (see the module docstring for the sources)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,7 +111,7 @@ class LdpcCode:
     rate: float
     num_bits: int
     num_checks: int
-    check_start: NDArray[np.int64]
+    check_start: NDArray[np.int32]
     check_vars: NDArray[np.int32]
     puncture_order: NDArray[np.int32]
     threshold_qber: float
@@ -95,8 +124,8 @@ class LdpcCode:
     def syndrome(self, bits: NDArray[np.uint8]) -> NDArray[np.uint8]:
         """H x over GF(2) for one frame (or frames stacked as rows of a 2-D array).
 
-        >>> code = code_family(512)[0]
-        >>> code.syndrome(np.zeros(512, np.uint8)).any()
+        >>> code = code_family(2048)[0]
+        >>> code.syndrome(np.zeros(2048, np.uint8)).any()
         np.False_
         """
         gathered = np.asarray(bits, dtype=np.uint8)[..., self.check_vars]
@@ -121,47 +150,96 @@ def _node_counts(
     return counts
 
 
+def _zigzag_fit(
+    counts: NDArray[np.int64], degrees: NDArray[np.int64], checks: int
+) -> NDArray[np.int64]:
+    """Make the degree-2 bits beyond m - 1 degree-3 ones, so that every degree-2 bit fits on
+    the zigzag. The published lambda_2 of rates 0.75, 0.80 and 0.90 assumes an infinite random
+    graph; in a frame of 65536 bits the surplus degree-2 bits close short cycles among
+    themselves (low-weight codewords), and a few frames then need many times the median number
+    of revealed bits (measured with n = 65536: f went from 1.39 to 1.19 at QBER 1%, six
+    frames, and from 1.18 to 1.14 at 2%, sixteen frames)."""
+    out = counts.copy()
+    if not np.any(degrees == 2) or int(out[degrees == 2].sum()) <= checks - 1:
+        return out
+    surplus = int(out[degrees == 2].sum()) - (checks - 1)
+    out[np.flatnonzero(degrees == 2)[0]] -= surplus
+    if np.any(degrees == 3):
+        out[np.flatnonzero(degrees == 3)[0]] += surplus
+        return out
+    raise ConfigError("a distribution with surplus degree-2 bits needs a degree-3 term")
+
+
 def build_code(distribution: DegreeDistribution, num_bits: int, seed: int = 0) -> LdpcCode:
     """Draw a code of length ``num_bits`` from ``distribution`` (deterministic in ``seed``).
 
-    Degree-2 bits are laid on a zigzag (bit i joins checks pi(i) and pi(i + 1) for a random
-    check order pi), so they form no cycle and hence no low-weight codeword, as in
-    irregular repeat-accumulate codes (Jin, Khandekar & McEliece 2000); the other bits, highest
-    degree first, are joined to random free check sockets, refusing any check that would
-    close a 4-cycle (a greedy cousin of progressive edge growth, Hu, Eleftheriou & Arnold,
-    IEEE Trans. Inf. Theory 51, 386 (2005)).
+    Check degrees follow rho (node counts, then +-1 on random checks so that both sides have
+    the same number of sockets). The degree-2 bits (at most m - 1: surplus ones become
+    degree-3, see ``_zigzag_fit``) are laid on a zigzag (bit i joins
+    checks pi(i) and pi(i + 1) for a random check order pi), so they form no cycle and hence no
+    low-weight codeword, as in irregular repeat-accumulate codes (Jin, Khandekar & McEliece
+    2000); the other bits, highest degree first, are joined to random free check sockets,
+    refusing any check that would close a 4-cycle (a greedy cousin of progressive edge
+    growth, Hu, Eleftheriou & Arnold, IEEE Trans. Inf. Theory 51, 386 (2005)).
 
     Args:
         distribution: The degree distribution.
-        num_bits: Frame length n (>= 64).
+        num_bits: Frame length n (>= 1024).
         seed: Seed of the matching and the puncturing order.
 
     Returns:
         The code.
     """
-    if num_bits < 64:
-        raise ConfigError(f"an LDPC frame needs at least 64 bits, got {num_bits}")
+    if num_bits < MIN_FRAME_BITS:
+        raise ConfigError(
+            f"an LDPC frame needs at least {MIN_FRAME_BITS} bits (the codes have bits of degree"
+            f" up to 73), got {num_bits}"
+        )
     rng = np.random.default_rng(seed)
     degrees = np.asarray([d for d, _ in distribution.variable], dtype=np.int64)
     lam = np.asarray([f for _, f in distribution.variable], dtype=np.float64)
-    var_counts = _node_counts(num_bits, degrees, lam / degrees)
     checks = round(num_bits * (1.0 - distribution.rate))
+    var_counts = _zigzag_fit(_node_counts(num_bits, degrees, lam / degrees), degrees, checks)
     two = int(var_counts[degrees == 2].sum())
-    if two > checks - 1:
-        raise ConfigError(f"{two} degree-2 bits do not fit on a chain of {checks} checks")
     var_degree = np.repeat(degrees, var_counts)  # degree-2 bits first
     edges = int(var_degree.sum())
-    base = edges // checks
-    check_degree = np.full(checks, base, dtype=np.int64)
-    check_degree[rng.permutation(checks)[: edges - base * checks]] += 1
+    c_degrees = np.asarray([d for d, _ in distribution.check], dtype=np.int64)
+    rho = np.asarray([f for _, f in distribution.check], dtype=np.float64)
+    check_degree = np.repeat(c_degrees, _node_counts(checks, c_degrees, rho / c_degrees))
+    excess = int(check_degree.sum()) - edges  # match both sides' sockets: spread the change
+    if excess > 0:  # never take a check below 3 sockets (two may go to the zigzag)
+        for _ in range(excess):
+            wide = np.flatnonzero(check_degree > 3)
+            if wide.size == 0:
+                break
+            take = rng.permutation(wide)[:excess]
+            check_degree[take] -= 1
+            excess -= take.size
+            if excess == 0:
+                break
+    else:
+        check_degree += -excess // checks
+        check_degree[rng.permutation(checks)[: -excess % checks]] += 1
+    if int(check_degree.sum()) != edges:
+        raise ConfigError(f"the check distribution of rate {distribution.rate} does not fit")
     chain = rng.permutation(checks)
     chain_var = np.repeat(np.arange(two), 2)
     chain_check = np.stack([chain[:two], chain[1 : two + 1]], axis=1).reshape(-1)
     free = check_degree - np.bincount(chain_check, minlength=checks)
-    var_socket, check_socket = _connect(
-        var_degree, two, check_degree, chain_check.reshape(-1, 2), free,
-        int(rng.integers(0, 2**62)),
-    )  # fmt: skip
+    for _attempt in range(8):  # a short frame can end with only parallel edges left: redraw
+        try:
+            var_socket, check_socket = _connect(
+                var_degree, two, check_degree, chain_check.reshape(-1, 2), free,
+                int(rng.integers(0, 2**62)),
+            )  # fmt: skip
+            break
+        except ValueError:
+            continue
+    else:
+        raise ConfigError(
+            f"could not draw a rate-{distribution.rate} code of {num_bits} bits without"
+            " parallel edges; use a longer frame"
+        )
     all_var = np.concatenate([chain_var, var_socket])
     all_check = np.concatenate([chain_check, check_socket])
     order = np.lexsort((all_var, all_check))
@@ -171,7 +249,7 @@ def build_code(distribution: DegreeDistribution, num_bits: int, seed: int = 0) -
         distribution.rate,
         num_bits,
         checks,
-        check_start.astype(np.int64),
+        check_start.astype(np.int32),
         check_vars,
         _untainted(check_vars, check_start, var_degree, rng),
         distribution.threshold_qber,
@@ -285,5 +363,12 @@ def _untainted(
 
 @functools.cache
 def code_family(num_bits: int = DEFAULT_FRAME_BITS) -> tuple[LdpcCode, ...]:
-    """One code per rate of :data:`DEGREE_DISTRIBUTIONS`, of length ``num_bits`` (cached)."""
+    """One code per rate of :data:`DEGREE_DISTRIBUTIONS`, of length ``num_bits``.
+
+    Built on first use (about 5 s of CPU for n = 65536, after Numba's one-off compilation)
+    and kept for the life of the process.
+
+    >>> [round(c.rate, 2) for c in code_family(2048)][:3]
+    [0.5, 0.55, 0.6]
+    """
     return tuple(build_code(d, num_bits, seed=1000 + i) for i, d in enumerate(DEGREE_DISTRIBUTIONS))
