@@ -36,3 +36,20 @@ def test_bare_topologies_and_raw_values(tmp_path: Path) -> None:
         plot_coupling_map(topology, tmp_path / "x.png", qubit_values=[1, 2])
     with pytest.raises(ConfigError, match="Topology or Calibration"):
         plot_coupling_map("kvant-50", tmp_path / "x.png")  # type: ignore[arg-type]
+
+
+def test_unmeasured_qubits_and_couplers_are_grey_not_coloured(tmp_path: Path) -> None:
+    from matplotlib.image import imread
+
+    device = load_device("grid-2x3")
+    couplers = np.full(len(device.topology.couplers), np.nan)
+    couplers[0] = 3e-3
+    qubits = np.full(device.num_qubits, np.nan)
+    qubits[:2] = [100.0, 120.0]
+    path = plot_coupling_map(
+        device, tmp_path / "partial.png", qubit_values=qubits, coupler_values=couplers,
+        log_scale=True,
+    )  # fmt: skip
+    pixels = imread(path)[..., :3]
+    grey = np.all(np.abs(pixels - np.array([0xC3, 0xCA, 0xD2]) / 255) < 0.02, axis=-1)
+    assert grey.sum() > 100  # the four unmeasured qubits

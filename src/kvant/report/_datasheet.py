@@ -85,10 +85,7 @@ def _maps(sheet: Datasheet, out_dir: Path) -> list[dict[str, str]]:
             continue
         caption = title
         if not measured.all():
-            values = np.where(measured, values, np.nanmedian(values))
-            caption += (
-                f" ({int(measured.sum())} of {values.size} qubits measured; others at the median)"
-            )
+            caption += f" ({int(measured.sum())} of {values.size} qubits measured; others grey)"
         path = plot_coupling_map(
             topology,
             out_dir / f"map_{name}.png",
@@ -105,10 +102,7 @@ def _maps(sheet: Datasheet, out_dir: Path) -> list[dict[str, str]]:
             continue
         caption = title
         if not measured.all():
-            values = np.where(measured, values, np.nanmedian(values))
-            caption += (
-                f" ({int(measured.sum())} of {values.size} couplers measured; others at the median)"
-            )
+            caption += f" ({int(measured.sum())} of {values.size} couplers measured; others grey)"
         path = plot_coupling_map(
             topology,
             out_dir / f"map_{name}.png",

@@ -40,8 +40,10 @@ def plot_coupling_map(
         device: A topology, or a calibration (then figures may be named).
         path: Where to write the PNG.
         qubit_values: One number per qubit, or (with a calibration) a qubit figure name such as
-            ``"t1_us"`` or ``"readout_error"``.
-        coupler_values: One number per coupler (topology order), or ``"gate_error_2q"``.
+            ``"t1_us"`` or ``"readout_error"``. NaN marks a qubit that was not measured: it is
+            drawn grey and left out of the colour scale.
+        coupler_values: One number per coupler (topology order), or ``"gate_error_2q"``; NaN
+            as for qubits.
         title: Figure title (default: the device name).
         qubit_label: Colour-bar label for the qubits (default: the figure name).
         coupler_label: Colour-bar label for the couplers.
@@ -86,6 +88,7 @@ def plot_coupling_map(
     fig, ax = plt.subplots(figsize=(min(2.0 + 0.9 * span[0], 16.0), min(1.5 + 0.9 * span[1], 12.0)))
 
     def norm(values: NDArray[np.float64]) -> Normalize:
+        values = values[np.isfinite(values)]
         positive = values[values > 0]
         if log_scale and positive.size:
             return LogNorm(
@@ -97,17 +100,25 @@ def plot_coupling_map(
 
     segments = [[xy[a], xy[b]] for a, b in topology.couplers]
     if cv is not None:
-        lines = LineCollection(segments, cmap="plasma", norm=norm(cv), linewidths=4, zorder=1)
-        lines.set_array(cv)
+        known = np.isfinite(cv)
+        unknown = [seg for seg, k in zip(segments, known, strict=True) if not k]
+        ax.add_collection(LineCollection(unknown, colors="#d5dbe1", linewidths=2, zorder=1))
+        lines = LineCollection(
+            [seg for seg, k in zip(segments, known, strict=True) if k],
+            cmap="plasma", norm=norm(cv), linewidths=4, zorder=1,
+        )  # fmt: skip
+        lines.set_array(cv[known])
         ax.add_collection(lines)
         fig.colorbar(lines, ax=ax, label=coupler_label or "coupler", shrink=0.8, pad=0.01)
     else:
         ax.add_collection(LineCollection(segments, colors="#9aa5b1", linewidths=2.5, zorder=1))
     if qv is not None:
+        known = np.isfinite(qv)
+        ax.scatter(xy[~known, 0], xy[~known, 1], color="#c3cad2", s=380, zorder=2)
         dots = ax.scatter(
-            xy[:, 0],
-            xy[:, 1],
-            c=qv,
+            xy[known, 0],
+            xy[known, 1],
+            c=qv[known],
             cmap="viridis",
             norm=norm(qv),
             s=380,
