@@ -15,7 +15,7 @@ import pytest
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 DOCTEST_PAGES = ["circuits.md"]
-CODE_BLOCK_PAGES = ["qkd.md", "network.md"]
+CODE_BLOCK_PAGES = ["qkd.md", "network.md", "kms.md"]
 _PYTHON_BLOCK = re.compile(r"```python\n(.*?)```", re.DOTALL)
 
 

@@ -148,5 +148,8 @@ def test_demo_datasheet_and_applications_parts(
     data = json.loads(out)
     assert code == 0, [s for s in data["steps"] if not s["ok"]]
     assert {s["part"] for s in data["steps"]} == {"bench", "apps"}
+    pictures = [Path(p) for s in data["steps"] for p in s["pictures"]]
+    assert pictures
+    assert all(not p.is_absolute() and (tmp_path / p).is_file() for p in pictures)
     assert (tmp_path / "datasheet" / "datasheet.html").is_file()
     assert 'href="datasheet/datasheet.html"' in (tmp_path / "index.html").read_text()

@@ -45,7 +45,7 @@ def _root(
 
 
 def _register_commands() -> None:
-    from kvant.cli import _apps, _bench, _demo, _device, _net, _qkd, _run
+    from kvant.cli import _apps, _bench, _demo, _device, _kms, _net, _qkd, _run
 
     _run.register(app)
     _demo.register(app)
@@ -54,6 +54,7 @@ def _register_commands() -> None:
     _bench.register(app)
     _apps.register(app)
     _net.register(app)
+    _kms.register(app)
 
 
 _register_commands()

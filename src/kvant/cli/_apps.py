@@ -313,12 +313,12 @@ def apps_demo_steps(seed: int, out: Path) -> list[dict[str, Any]]:
         {
             "section": "Applications",
             "name": "IEEE 14-bus islanding by QAOA p=1 (12 qubits)",
-            "figure": f"answer {run.answer_cost_mw:.2f}, approximation ratio "
+            "figure": f"answer {run.answer_cost_mw:.2f} MW, approximation ratio "
             f"{run.qaoa.ideal.approximation_ratio:.3f}, P(optimum) "
             f"{run.qaoa.ideal.optimum_probability:.3f}",
-            "expected": f"the brute-force optimum {run.optimum_cost_mw:.2f} among the samples",
+            "expected": f"the brute-force optimum {run.optimum_cost_mw:.2f} MW among the samples",
             "ok": run.found_optimum,
-            "pictures": [str(picture)],
+            "pictures": [picture.name],  # relative: the report folder can move
         },
     ]
 

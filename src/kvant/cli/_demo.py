@@ -2,7 +2,8 @@
 
 Parts, in order: the emulated quantum computer (GHZ, QFT, CHSH), a reduced datasheet of the
 emulated kvant-50, the applications (H2 by VQE, IEEE-14 islanding by QAOA), a QKD link distilled
-to a secret key, and the Moscow-St Petersburg trusted-node network. Every step states what it
+to a secret key, the Moscow-St Petersburg trusted-node network, and three key management
+entities on loopback relaying a key and moving an encrypted file. Every step states what it
 expected and checks it against a value known independently; the command exits 1 if any check
 fails.
 """
@@ -63,12 +64,19 @@ def _network(ctx: DemoContext) -> list[dict[str, Any]]:
     return [network_step(ctx.seed, ctx.out)]
 
 
+def _kms(ctx: DemoContext) -> list[dict[str, Any]]:
+    from kvant.cli._kms import demo_kms
+
+    return [demo_kms(ctx.out, seed=ctx.seed)]
+
+
 PARTS: dict[str, tuple[str, Callable[[DemoContext], list[dict[str, Any]]]]] = {
     "emulator": ("GHZ, QFT and CHSH on the emulator", _emulator),
     "bench": ("datasheet of kvant-50 (3 qubits, 2 couplers, QV 2-3)", _bench),
     "apps": ("H2 VQE and IEEE-14 islanding QAOA on the emulator", _apps),
     "qkd": ("decoy-state QKD link and post-processing", _qkd),
     "network": ("Moscow-St Petersburg QKD network", _network),
+    "kms": ("ETSI 014 key management: relay and a file Moscow -> St Petersburg", _kms),
 }
 
 _PART_NAMES = ", ".join(PARTS)
@@ -120,8 +128,8 @@ def demo(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
-    """The whole stack end to end: emulator, datasheet, applications, QKD link, QKD network;
-    an HTML report with pictures."""
+    """The whole stack end to end: emulator, datasheet, applications, QKD link, QKD network,
+    key management; an HTML report with pictures."""
     from kvant.report import write_steps_html
 
     if shots < 100:

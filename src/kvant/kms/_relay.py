@@ -1,0 +1,173 @@
+"""Trusted-node key relay between KMEs that share no QKD link.
+
+Route ``A -> B -> ... -> Z`` (every consecutive pair shares a QKD link). The relayed key ``K`` is
+the link key of the first hop: A takes ``k_AB`` (``take_for_relay``) and tells B only the unit
+ids. Each trusted node X with predecessor W and successor Y takes the same ``k_WX`` units, recovers
+``K`` and sends ``K XOR k_XY`` (a one-time pad with fresh link key, ``take_for_relay``) and the
+ids of the ``k_XY`` units to Y. The destination recovers ``K`` and stores it as key shared with A;
+A stores it too once the destination has answered. This is the hop-by-hop one-time-pad relay of
+trusted-node QKD networks (Elliott, "Building the quantum network", New J. Phys. 4, 46 (2002);
+ITU-T Y.3803 (2020), key relay), where every trusted node sees ``K``.
+
+Every step is idempotent under the same ``relay_id`` (the store keeps a receipt for each pad it
+hands out, and ``supply`` ignores unit ids it has seen), so a relay interrupted anywhere can be
+retried with the same id and consumes no more link key.
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+
+from kvant.errors import ConfigError, KeyUnavailableError, SaeAuthorizationError
+from kvant.kms._config import KmeConfig
+from kvant.kms._peers import PeerClient
+from kvant.kms._store import KeyStore, KeyUnit
+
+__all__ = ["RELAY_NAMESPACE", "handle_hop", "originate_relay", "relay_unit_ids", "xor_bytes"]
+
+RELAY_NAMESPACE = uuid.UUID("6f1b9b5e-0c1a-5d2e-9a57-3f0e4c1d2b7a")
+"""Namespace of the unit ids of relayed key: ``uuid5(RELAY_NAMESPACE, f"{relay_id}/{index}")``."""
+
+
+def relay_unit_ids(relay_id: str, count: int) -> list[str]:
+    """Ids of the ``count`` units a relay creates; both end KMEs derive the same ones.
+
+    >>> relay_unit_ids("r1", 2) == relay_unit_ids("r1", 2) != relay_unit_ids("r2", 2)
+    True
+    """
+    return [str(uuid.uuid5(RELAY_NAMESPACE, f"{relay_id}/{i}")) for i in range(count)]
+
+
+def xor_bytes(a: bytes, b: bytes) -> bytes:
+    """Bytewise XOR of two equal-length byte strings (one big-integer operation, no loop).
+
+    >>> xor_bytes(b"\\x0f\\xf0", b"\\xff\\xff")
+    b'\\xf0\\x0f'
+    """
+    if len(a) != len(b):
+        raise ConfigError(f"cannot XOR {len(a)} bytes with {len(b)} bytes; lengths must match")
+    n = len(a)
+    return (int.from_bytes(a, "big") ^ int.from_bytes(b, "big")).to_bytes(n, "big")
+
+
+def _units(key: bytes, ids: list[str], unit_bytes: int) -> list[KeyUnit]:
+    return [KeyUnit(u, key[i * unit_bytes : (i + 1) * unit_bytes]) for i, u in enumerate(ids)]
+
+
+async def originate_relay(
+    config: KmeConfig, store: KeyStore, peers: PeerClient, destination: str, size_bits: int
+) -> int:
+    """Obtain ``size_bits`` of key shared with the far KME ``destination`` by relay.
+
+    Args:
+        config: This KME's configuration (the route is ``peer.via + [destination]``).
+        store: This KME's store.
+        peers: Client to the peer KMEs.
+        destination: A far peer (one with ``via``).
+        size_bits: How much key to relay (a multiple of the unit size).
+
+    Returns:
+        The number of units added to the pool shared with ``destination``.
+
+    Raises:
+        ConfigError: ``destination`` is not a far peer, or a bad size.
+        KeyUnavailableError: a link on the route has too little key.
+        KmsError: a KME on the route is unreachable or refused.
+
+    >>> import asyncio
+    >>> from pathlib import Path
+    >>> from kvant.kms import KmeConfig, PeerConfig, TlsConfig
+    >>> cfg = KmeConfig("kme-a", TlsConfig(Path("a.pem"), Path("a.key"), Path("ca.pem")),
+    ...     "a.db", peers=(PeerConfig("kme-b", "https://127.0.0.1:9444"),))
+    >>> asyncio.run(originate_relay(cfg, None, None, "kme-b", 256))  # type: ignore[arg-type]
+    Traceback (most recent call last):
+    ...
+    kvant.errors.ConfigError: kme-b is a QKD neighbour of kme-a; nothing to relay
+    """
+    peer = config.peer(destination)
+    if peer.neighbour:
+        raise ConfigError(f"{destination} is a QKD neighbour of {config.kme_id}; nothing to relay")
+    unit = store.unit_size_bits
+    if size_bits <= 0 or size_bits % unit:
+        raise ConfigError(f"relay size must be a positive multiple of {unit} bits, got {size_bits}")
+    relay_id = str(uuid.uuid4())
+    route = [*peer.via, destination]
+    pad = await run_in_threadpool(store.take_for_relay, route[0], size_bits, relay_id + ":out")
+    hop = {
+        "relay_ID": relay_id,
+        "origin_KME_ID": config.kme_id,
+        "destination_KME_ID": destination,
+        "route": route,
+        "size": size_bits,
+        "unit_IDs": list(pad.unit_ids),
+        "payload": None,
+    }
+    result = await peers.relay_hop(route[0], hop)
+    ids = relay_unit_ids(relay_id, size_bits // unit)
+    if result.get("unit_IDs") != ids:
+        raise KeyUnavailableError(
+            f"relay {relay_id}: {destination} stored other unit ids than expected; "
+            "check both KMEs run the same Kvant version"
+        )
+    return await run_in_threadpool(store.supply, destination, _units(pad.key, ids, unit // 8))
+
+
+async def handle_hop(
+    config: KmeConfig, store: KeyStore, peers: PeerClient, caller: str, hop: dict[str, Any]
+) -> dict[str, Any]:
+    """Process a relay hop received from the neighbour ``caller``; forward it or store the key.
+
+    Returns:
+        ``{"relay_ID", "unit_IDs"}``: the ids the destination stored the relayed key under.
+
+    Raises:
+        SaeAuthorizationError: ``caller`` is not a QKD neighbour of this KME.
+        ConfigError: the hop is not addressed to this KME or is malformed.
+        KeyUnavailableError: a pad is not available.
+    """
+    me = config.kme_id
+    try:
+        if not config.peer(caller).neighbour:
+            raise SaeAuthorizationError(f"relay hops come only from QKD neighbours, not {caller}")
+    except ConfigError:
+        raise SaeAuthorizationError(f"{caller} is not a peer of {me}") from None
+    route = hop["route"]
+    if route[0] != me:
+        raise ConfigError(f"relay hop addressed to {route[0]!r}, but this KME is {me!r}")
+    unit = store.unit_size_bits
+    size = hop["size"]
+    relay_id = hop["relay_ID"]
+    pad = await run_in_threadpool(
+        store.take_for_relay, caller, size, relay_id + ":in", list(hop["unit_IDs"])
+    )
+    if hop["payload"] is None:
+        key = pad.key
+    else:
+        try:
+            cipher = base64.b64decode(hop["payload"], validate=True)
+        except ValueError:
+            raise ConfigError("relay payload is not base64") from None
+        key = xor_bytes(cipher, pad.key)
+    if len(route) == 1:
+        origin = hop["origin_KME_ID"]
+        if hop["destination_KME_ID"] != me:
+            raise ConfigError(f"relay hop ends here but is for {hop['destination_KME_ID']!r}")
+        config.peer(origin)
+        ids = relay_unit_ids(relay_id, size // unit)
+        await run_in_threadpool(store.supply, origin, _units(key, ids, unit // 8))
+        return {"relay_ID": relay_id, "unit_IDs": ids}
+    nxt = route[1]
+    if not config.peer(nxt).neighbour:
+        raise ConfigError(f"next relay hop {nxt!r} is not a QKD neighbour of {me}")
+    pad2 = await run_in_threadpool(store.take_for_relay, nxt, size, relay_id + ":out")
+    forward = {
+        **hop,
+        "route": route[1:],
+        "unit_IDs": list(pad2.unit_ids),
+        "payload": base64.b64encode(xor_bytes(key, pad2.key)).decode("ascii"),
+    }
+    return await peers.relay_hop(nxt, forward)
