@@ -77,38 +77,25 @@ def _maps(sheet: Datasheet, out_dir: Path) -> list[dict[str, str]]:
     if not info.positions and info.num_qubits > 1 and not info.couplers:
         return []
     topology = Topology(info.name, info.num_qubits, info.couplers, info.positions)
+    maps = [("qubits", m, sheet.qubit_values(m[0])) for m in _QUBIT_MAPS]
+    maps += [("couplers", m, sheet.coupler_values(m[0])) for m in _COUPLER_MAPS]
     out = []
-    for name, title, log in _QUBIT_MAPS:
-        values = sheet.qubit_values(name)
+    for what, (name, title, log), values in maps:
         measured = np.isfinite(values)
         if not measured.any() or (log and np.nanmin(values) <= 0):
             continue
         caption = title
         if not measured.all():
-            caption += f" ({int(measured.sum())} of {values.size} qubits measured; others grey)"
+            caption += f" ({int(measured.sum())} of {values.size} {what} measured; others grey)"
+        on_qubits = what == "qubits"
         path = plot_coupling_map(
             topology,
             out_dir / f"map_{name}.png",
-            qubit_values=values,
+            qubit_values=values if on_qubits else None,
+            coupler_values=None if on_qubits else values,
             title=f"{info.name}: {title}",
-            qubit_label=title,
-            log_scale=log,
-        )
-        out.append({"title": caption, "data": base64.b64encode(path.read_bytes()).decode()})
-    for name, title, log in _COUPLER_MAPS:
-        values = sheet.coupler_values(name)
-        measured = np.isfinite(values)
-        if not measured.any() or (log and np.nanmin(values) <= 0):
-            continue
-        caption = title
-        if not measured.all():
-            caption += f" ({int(measured.sum())} of {values.size} couplers measured; others grey)"
-        path = plot_coupling_map(
-            topology,
-            out_dir / f"map_{name}.png",
-            coupler_values=values,
-            title=f"{info.name}: {title}",
-            coupler_label=title,
+            qubit_label=title if on_qubits else "",
+            coupler_label="" if on_qubits else title,
             log_scale=log,
         )
         out.append({"title": caption, "data": base64.b64encode(path.read_bytes()).decode()})
