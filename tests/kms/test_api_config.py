@@ -52,6 +52,7 @@ kme_id = "kme-spb"
 def test_load_config_resolves_paths_and_round_trips(tmp_path: Path) -> None:
     (tmp_path / "kme.toml").write_text(TOML)
     (tmp_path / "kek.hex").write_text("ab" * 32 + "\n")
+    (tmp_path / "kek.hex").chmod(0o600)
     cfg = load_config(tmp_path / "kme.toml")
     assert cfg.store_url == str(tmp_path / "moscow.db")
     assert cfg.tls.ca_path == tmp_path / "certs" / "ca.pem"

@@ -461,3 +461,21 @@ def test_supply_cursor_moves_forward_with_the_units(open_kme: Opener) -> None:
     with pytest.raises(ConfigError, match="already stored"):
         a.supply("KME_C", make_units(1), cursor=("link-1", 9))
     assert a.supply_cursor("link-1") == 5
+
+
+def test_take_for_slave_with_a_request_id_is_idempotent_and_still_once(
+    pair: tuple[KeyStore, KeyStore, list[KeyUnit]],
+) -> None:
+    a, b, _ = pair
+    keys = a.take_for_master("KME_B", "SAE_1", "SAE_2", 2, 256, "m1")
+    b.assign_for_slave("KME_A", "SAE_1", "SAE_2", [(k.key_id, k.unit_ids) for k in keys])
+    ids = [k.key_id for k in keys]
+    first = b.take_for_slave("SAE_2", "SAE_1", ids, "s1")
+    assert first == keys
+    assert b.take_for_slave("SAE_2", "SAE_1", ids, "s1") == keys  # the lost answer, again
+    with pytest.raises(KeyUnavailableError, match="already delivered"):
+        b.take_for_slave("SAE_2", "SAE_1", ids, "s2")  # a new request: delivered once only
+    with pytest.raises(ConfigError, match="already used"):
+        b.take_for_slave("SAE_2", "SAE_1", ids[:1], "s1")  # same id, other arguments
+    with pytest.raises(ConfigError, match="already used"):
+        b.take_for_slave("SAE_3", "SAE_1", ids, "s1")  # another slave's arguments

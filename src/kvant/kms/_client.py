@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -131,9 +132,12 @@ class KmeClient:
     ) -> None:
         self.close()
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+    def _call(self, method: str, sae_id: str, what: str, **kwargs: Any) -> dict[str, Any]:
+        # the SAE id is one path segment, escaped: an id from an untrusted place (a file header)
+        # must not turn a dec_keys call into another request ("sae-3/enc_keys?")
+        url = f"{self.base_url}/{quote(str(sae_id), safe='')}/{what}"
         try:
-            response = self._http.request(method, f"{self.base_url}/{path}", **kwargs)
+            response = self._http.request(method, url, **kwargs)
         except httpx.HTTPError as exc:
             raise KmsError(f"cannot reach the KME at {self.base_url}: {exc!r}") from exc
         _raise_for(response)
@@ -142,7 +146,7 @@ class KmeClient:
 
     def get_status(self, slave_sae_id: str) -> dict[str, Any]:
         """``GET {slave}/status``: the ETSI status object."""
-        return self._call("GET", f"{slave_sae_id}/status")
+        return self._call("GET", slave_sae_id, "status")
 
     def get_key(
         self,
@@ -163,11 +167,20 @@ class KmeClient:
         if size is not None:
             body["size"] = size
         headers = {"X-Request-ID": request_id} if request_id else None
-        data = self._call("POST", f"{slave_sae_id}/enc_keys", json=body, headers=headers)
+        data = self._call("POST", slave_sae_id, "enc_keys", json=body, headers=headers)
         return [EtsiKey.from_dict(k) for k in data.get("keys", [])]
 
-    def get_key_with_ids(self, master_sae_id: str, key_ids: list[str]) -> list[EtsiKey]:
-        """``POST {master}/dec_keys``: the keys named by key_ID, as slave SAE."""
+    def get_key_with_ids(
+        self, master_sae_id: str, key_ids: list[str], request_id: str | None = None
+    ) -> list[EtsiKey]:
+        """``POST {master}/dec_keys``: the keys named by key_ID, as slave SAE.
+
+        Args:
+            master_sae_id: The SAE that obtained the keys.
+            key_ids: Their key_IDs.
+            request_id: Makes a retry return the same keys (``X-Request-ID``).
+        """
         body = {"key_IDs": [{"key_ID": k} for k in key_ids]}
-        data = self._call("POST", f"{master_sae_id}/dec_keys", json=body)
+        headers = {"X-Request-ID": request_id} if request_id else None
+        data = self._call("POST", master_sae_id, "dec_keys", json=body, headers=headers)
         return [EtsiKey.from_dict(k) for k in data.get("keys", [])]

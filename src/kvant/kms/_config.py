@@ -263,15 +263,22 @@ class KmeConfig:
         """Read the key-encryption key from ``kek_env``, ``kek_file`` or (if allowed) ``kek_hex``.
 
         Raises:
-            ConfigError: if no source is set, or the value is not 32 bytes.
+            ConfigError: if no source is set, the value is not 32 bytes, or (POSIX) ``kek_file``
+                is readable by group or others (it must be mode 0600 or stricter).
         """
         if self.kek_hex is not None:
             return _parse_kek(self.kek_hex.encode(), "kek_hex")
         if self.kek_file is not None:
             try:
+                mode = self.kek_file.stat().st_mode
                 raw = self.kek_file.read_bytes()
             except OSError as exc:
                 raise ConfigError(f"cannot read kek_file {self.kek_file}: {exc}") from exc
+            if os.name == "posix" and mode & 0o077:
+                raise ConfigError(
+                    f"kek_file {self.kek_file} is readable by other users (mode "
+                    f"{mode & 0o777:o}); restrict it with `chmod 600 {self.kek_file}`"
+                )
             return _parse_kek(raw, f"kek_file {self.kek_file}")
         if self.kek_env and self.kek_env in os.environ:
             return _parse_kek(os.environ[self.kek_env].encode(), f"${self.kek_env}")

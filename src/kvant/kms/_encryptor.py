@@ -147,6 +147,36 @@ def encrypt_stream(
     return {**header, "plaintext_bytes": total}
 
 
+def _parse_header(raw: bytes) -> tuple[dict[str, Any], str, str, list[str]]:
+    """Check every header field :func:`decrypt_stream` uses *before* any key is fetched (the
+    header is authenticated only later, with the key: a tampered one must not burn keys first
+    or make the reader allocate without bound)."""
+    try:
+        header = json.loads(raw)
+        mode, master, ids = header["mode"], header["master_SAE_ID"], header["key_IDs"]
+    except (ValueError, KeyError, TypeError):
+        header, mode = None, None
+    if not isinstance(header, dict) or mode not in ("aes-256-gcm", "otp"):
+        raise KmsError(
+            "the file header is not JSON with mode (aes-256-gcm or otp), master_SAE_ID and "
+            "key_IDs; the file is corrupt or not ours"
+        )
+    field, limit = ("chunk_bytes", 1 << 24) if mode == "aes-256-gcm" else ("length", 1 << 34)
+    value = header.get(field)
+    low = 1 if field == "chunk_bytes" else 0
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= limit:
+        raise KmsError(f"header field {field} must be an integer in {low}..{limit}, got {value!r}")
+    if (
+        not isinstance(master, str)
+        or not isinstance(ids, list)
+        or not ids
+        or not all(isinstance(k, str) for k in ids)
+        or (mode == "aes-256-gcm" and len(ids) != 1)
+    ):
+        raise KmsError("header key_IDs must be a non-empty list of key_ID texts (one for AES)")
+    return header, mode, master, ids
+
+
 def decrypt_stream(client: KmeClient, src: BinaryIO, dst: BinaryIO) -> dict[str, Any]:
     """Decrypt a stream written by :func:`encrypt_stream`, fetching the keys by key_ID.
 
@@ -168,19 +198,13 @@ def decrypt_stream(client: KmeClient, src: BinaryIO, dst: BinaryIO) -> dict[str,
     if n > 1 << 24:
         raise KmsError(f"header length {n} is implausible; the file is corrupt")
     raw = _read_exact(src, n, "header")
-    try:
-        header = json.loads(raw)
-        mode, master, ids = header["mode"], header["master_SAE_ID"], list(header["key_IDs"])
-    except (ValueError, KeyError, TypeError):
-        raise KmsError(
-            "the file header is not valid JSON with mode, master_SAE_ID, key_IDs"
-        ) from None
+    header, mode, master, ids = _parse_header(raw)
     per = 128
     keys: list[EtsiKey] = []
     for i in range(0, len(ids), per):
         keys += client.get_key_with_ids(master, ids[i : i + per])
     if mode == "otp":
-        length = int(header["length"])
+        length = header["length"]
         stream = b"".join(k.key for k in keys)
         if len(stream) < length + _MAC:
             raise KmsError("the keys named in the header are shorter than the data")
@@ -191,10 +215,10 @@ def decrypt_stream(client: KmeClient, src: BinaryIO, dst: BinaryIO) -> dict[str,
             raise KmsError("authentication failed: the file was modified or the keys are wrong")
         dst.write(xor_bytes(body, stream[:length]))
         return {**header, "plaintext_bytes": length}
-    if mode != "aes-256-gcm":
-        raise KmsError(f"unknown mode {mode!r} in the header; expected aes-256-gcm or otp")
+    if len(keys[0].key) != 32:
+        raise KmsError(f"key {ids[0]} has {8 * len(keys[0].key)} bits, AES-256 needs 256")
     aead = AESGCM(keys[0].key)
-    size = int(header["chunk_bytes"]) + _TAG
+    size = header["chunk_bytes"] + _TAG
     total = 0
     counter = 0
     chunk = src.read(size)

@@ -22,7 +22,7 @@ import httpx
 
 from kvant.errors import KeyUnavailableError, KmsError, SaeAuthorizationError
 from kvant.kms._config import KmeConfig
-from kvant.kms._tls import client_ssl_context
+from kvant.kms._tls import client_ssl_context, identity_from_peercert
 
 __all__ = ["PeerClient"]
 
@@ -70,13 +70,33 @@ class _Connection:
     (notices are idempotent).
     """
 
-    def __init__(self, url: str, ctx: ssl.SSLContext, timeout_s: float) -> None:
+    def __init__(self, url: str, ctx: ssl.SSLContext, timeout_s: float, peer: str) -> None:
         parts = urlsplit(url)
         self.host = parts.hostname or "127.0.0.1"
         self.port = parts.port or 443
         self.ctx = ctx
         self.timeout_s = timeout_s
+        self.peer = peer
         self._streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+
+    async def _open(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """Connect, and check that the server's certificate names the KME we mean to reach
+        (any KME certificate of the CA is valid for the host name; only its identity tells
+        ``kme-b`` from ``kme-c``)."""
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(self.host, self.port, ssl=self.ctx), self.timeout_s
+        )
+        sslobj = writer.get_extra_info("ssl_object")
+        ident = identity_from_peercert(sslobj.getpeercert() if sslobj else None)
+        if ident is None or (ident.role, ident.name) != ("KME", self.peer):
+            writer.close()
+            with contextlib.suppress(OSError, TimeoutError, ssl.SSLError):
+                await asyncio.wait_for(writer.wait_closed(), 1.0)
+            raise KmsError(
+                f"the server at {self.host}:{self.port} presented the certificate of {ident}, "
+                f"not of KME {self.peer!r}; fix the url of peer {self.peer} in the config"
+            )
+        return reader, writer
 
     async def close(self) -> None:
         if self._streams is not None:
@@ -91,10 +111,7 @@ class _Connection:
             streams = self._streams
             fresh = streams is None
             if streams is None:
-                streams = await asyncio.wait_for(
-                    asyncio.open_connection(self.host, self.port, ssl=self.ctx), self.timeout_s
-                )
-                self._streams = streams
+                streams = self._streams = await self._open()
             reader, writer = streams
             head = (
                 f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
@@ -132,8 +149,6 @@ class PeerClient:
     def __init__(self, config: KmeConfig, timeout_s: float = 10.0) -> None:
         self.config = config
         ctx = client_ssl_context(config.tls.ca_path, config.tls.cert_path, config.tls.key_path)
-        limits = httpx.Limits(max_connections=64, max_keepalive_connections=16)
-        self._http = httpx.AsyncClient(verify=ctx, timeout=timeout_s, limits=limits)
         self._ctx = ctx
         self._timeout_s = timeout_s
         self._conns: dict[str, _Connection] = {}
@@ -146,7 +161,6 @@ class PeerClient:
             await asyncio.gather(task, return_exceptions=True)
         for conn in self._conns.values():
             await conn.close()
-        await self._http.aclose()
 
     async def notify_assign(
         self, peer: str, master_sae_id: str, slave_sae_id: str, keys: list[dict[str, Any]]
@@ -166,7 +180,7 @@ class PeerClient:
         url = self.config.peer(peer).url
         conn = self._conns.get(peer)
         if conn is None:
-            conn = self._conns[peer] = _Connection(url, self._ctx, self._timeout_s)
+            conn = self._conns[peer] = _Connection(url, self._ctx, self._timeout_s, peer)
         try:
             while self._pending[peer]:
                 queue = self._pending[peer]
@@ -178,6 +192,12 @@ class PeerClient:
                     status, body = await conn.post("/kme/v1/assign", dumps({"notices": notices}))
                     raise_for_peer(peer, httpx.Response(status, content=body))
                     results = json.loads(body)["results"]
+                    if not isinstance(results, list) or len(results) != len(batch):
+                        # else the waiting SAE requests would never be answered
+                        raise KmsError(
+                            f"peer KME {peer} answered {len(batch)} assignment notices with a "
+                            "malformed results list; check both KMEs run the same Kvant version"
+                        )
                 except (
                     TimeoutError,
                     OSError,
@@ -185,6 +205,7 @@ class PeerClient:
                     asyncio.IncompleteReadError,
                     KmsError,
                     KeyError,
+                    TypeError,
                     ValueError,
                 ) as exc:
                     err = (
@@ -211,14 +232,22 @@ class PeerClient:
     async def relay_hop(self, peer: str, hop: dict[str, Any]) -> dict[str, Any]:
         """Send one relay hop to ``peer`` and return its :class:`RelayResult` as a dict.
 
+        The hop goes over a connection of its own whose server certificate must name ``peer``.
+
         Raises:
-            KmsError: the peer is unreachable or refused.
+            KmsError: the peer is unreachable, is not who it should be, or refused.
         """
-        url = self.config.peer(peer).url + "/kme/v1/relay"
+        url = self.config.peer(peer).url
+        conn = _Connection(url, self._ctx, 30.0, peer)
         try:
-            response = await self._http.post(url, json=hop, timeout=30.0)
-        except httpx.HTTPError as exc:
-            raise KmsError(f"cannot reach peer KME {peer} at {url}: {exc!r}") from exc
-        raise_for_peer(peer, response)
-        result: dict[str, Any] = response.json()
+            status, body = await conn.post("/kme/v1/relay", dumps(hop))
+        except (TimeoutError, OSError, ssl.SSLError, asyncio.IncompleteReadError, ValueError) as e:
+            raise KmsError(f"cannot reach peer KME {peer} at {url}: {e!r}") from e
+        finally:
+            await conn.close()
+        raise_for_peer(peer, httpx.Response(status, content=body))
+        try:
+            result: dict[str, Any] = json.loads(body)
+        except ValueError as exc:
+            raise KmsError(f"peer KME {peer} answered a relay hop with bad JSON") from exc
         return result

@@ -125,7 +125,9 @@ async def handle_hop(
         ``{"relay_ID", "unit_IDs"}``: the ids the destination stored the relayed key under.
 
     Raises:
-        SaeAuthorizationError: ``caller`` is not a QKD neighbour of this KME.
+        SaeAuthorizationError: ``caller`` is not a QKD neighbour of this KME, sends a first hop
+            for another origin, or delivers key from an origin whose configured route to this
+            KME does not end at ``caller``.
         ConfigError: the hop is not addressed to this KME or is malformed.
         KeyUnavailableError: a pad is not available.
     """
@@ -138,6 +140,27 @@ async def handle_hop(
     route = hop["route"]
     if route[0] != me:
         raise ConfigError(f"relay hop addressed to {route[0]!r}, but this KME is {me!r}")
+    origin = hop["origin_KME_ID"]
+    if (hop["payload"] is None) != (caller == origin):
+        # the first hop carries no payload (the relayed key is the origin's link key); a
+        # neighbour that is not the origin must not make its own link key pass as relayed key
+        raise SaeAuthorizationError(
+            f"relay hop from {caller} claims origin {origin!r}: only the origin sends the "
+            "first hop (without payload), and every later hop carries one"
+        )
+    if len(route) == 1:  # check everything before any link key is consumed
+        if hop["destination_KME_ID"] != me:
+            raise ConfigError(f"relay hop ends here but is for {hop['destination_KME_ID']!r}")
+        far = config.peer(origin)
+        if far.neighbour or far.via[0] != caller:
+            # key stored as shared with ``origin`` must come along this KME's configured route
+            # to it (routes are symmetric), not from any neighbour that claims so
+            raise SaeAuthorizationError(
+                f"relay key from {origin!r} must arrive from {far.via[0] if far.via else origin!r}"
+                f" (the route to it in this KME's config), not from {caller}"
+            )
+    elif not config.peer(route[1]).neighbour:
+        raise ConfigError(f"next relay hop {route[1]!r} is not a QKD neighbour of {me}")
     unit = store.unit_size_bits
     size = hop["size"]
     relay_id = hop["relay_ID"]
@@ -153,16 +176,10 @@ async def handle_hop(
             raise ConfigError("relay payload is not base64") from None
         key = xor_bytes(cipher, pad.key)
     if len(route) == 1:
-        origin = hop["origin_KME_ID"]
-        if hop["destination_KME_ID"] != me:
-            raise ConfigError(f"relay hop ends here but is for {hop['destination_KME_ID']!r}")
-        config.peer(origin)
         ids = relay_unit_ids(relay_id, size // unit)
         await run_in_threadpool(store.supply, origin, _units(key, ids, unit // 8))
         return {"relay_ID": relay_id, "unit_IDs": ids}
     nxt = route[1]
-    if not config.peer(nxt).neighbour:
-        raise ConfigError(f"next relay hop {nxt!r} is not a QKD neighbour of {me}")
     pad2 = await run_in_threadpool(store.take_for_relay, nxt, size, relay_id + ":out")
     forward = {
         **hop,

@@ -23,7 +23,7 @@ from typing import Any
 
 from kvant.errors import ConfigError, KmsError
 from kvant.kms._config import KmeConfig, load_config
-from kvant.kms._tls import client_ssl_context, mtls_protocol
+from kvant.kms._tls import TLS12_CIPHERS, client_ssl_context, mtls_protocol
 
 __all__ = ["KmeProcess", "app_from_env", "main", "serve"]
 
@@ -68,6 +68,10 @@ def _uvicorn_config(config: KmeConfig, app: Any, **extra: Any) -> Any:
         ssl_keyfile=str(config.tls.key_path),
         ssl_ca_certs=str(config.tls.ca_path),
         ssl_cert_reqs=_ssl.CERT_REQUIRED,
+        # Uvicorn builds the server context itself, like server_ssl_context: its default
+        # cipher string "TLSv1" would allow CBC and SHA-1 suites under TLS 1.2 (Python's
+        # default minimum version is already TLS 1.2)
+        ssl_ciphers=TLS12_CIPHERS,
         http=mtls_protocol(),
         loop=loop,
         lifespan="on",

@@ -222,13 +222,15 @@ class KmeService:
             ]
         }
 
-    async def dec_keys(self, slave: str, master: str, key_ids: list[str]) -> dict[str, Any]:
+    async def dec_keys(
+        self, slave: str, master: str, key_ids: list[str], request_id: str | None = None
+    ) -> dict[str, Any]:
         if not key_ids:
             raise EtsiError(400, "key_IDs is empty; name at least one key_ID")
         if len(key_ids) > self.config.max_key_per_request:
             raise EtsiError(400, f"at most {self.config.max_key_per_request} key_IDs per request")
         ids = [canonical_uuid(k) for k in key_ids]
-        keys = await run_in_threadpool(self.store.take_for_slave, slave, master, ids)
+        keys = await run_in_threadpool(self.store.take_for_slave, slave, master, ids, request_id)
         return {
             "keys": [
                 {"key_ID": k.key_id, "key": base64.b64encode(k.key).decode("ascii")} for k in keys
@@ -267,6 +269,8 @@ class KmeService:
         if slave not in self.local_saes:
             return f"slave SAE {slave!r} is not attached to {self.config.kme_id}"
         home = self.config.kme_of_sae(master)
-        if home is not None and home != caller:
+        if home is None:  # a peer KME must not make up master SAEs nobody can check
+            return f"master SAE {master!r} is not in the SAE directory of {self.config.kme_id}"
+        if home != caller:
             return f"master SAE {master!r} is attached to {home}, not to {caller}"
         return None

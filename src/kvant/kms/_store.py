@@ -371,10 +371,18 @@ class KeyStore(Protocol):
         ...
 
     def take_for_slave(
-        self, slave_sae_id: str, master_sae_id: str, key_ids: Sequence[str]
+        self,
+        slave_sae_id: str,
+        master_sae_id: str,
+        key_ids: Sequence[str],
+        request_id: str | None = None,
     ) -> list[DeliveredKey]:
         """Hand assigned keys to the slave SAE (ETSI dec_keys), in ``key_ids`` order, and
         delete their material. All-or-nothing.
+
+        With a ``request_id`` the call is idempotent like ``take_for_master``: a retry with the
+        same id and arguments (e.g. after the answer was lost in a crash) returns the same keys
+        for ``receipt_ttl_s``, so a key delivered to the master is never lost for the slave.
 
         Raises:
             KeyUnavailableError: a key_ID unknown here, not assigned yet, or already delivered.

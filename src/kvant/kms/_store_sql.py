@@ -417,14 +417,28 @@ class SqlKeyStore:
             self._do(True, lambda tx: assign(tx, self.kme_id, self.for_update, peer, pair, wanted))
 
     def take_for_slave(
-        self, slave_sae_id: str, master_sae_id: str, key_ids: Sequence[str]
+        self,
+        slave_sae_id: str,
+        master_sae_id: str,
+        key_ids: Sequence[str],
+        request_id: str | None = None,
     ) -> list[DeliveredKey]:
         """See :meth:`kvant.kms.KeyStore.take_for_slave`."""
         pair = (check_id(master_sae_id, "master_SAE_ID"), check_id(slave_sae_id, "slave_SAE_ID"))
         kids = parse_key_ids(key_ids)
-        return self._do(
-            True, lambda tx: deliver(tx, self.kme_id, self.for_update, self._wrapper, pair, kids)
-        )
+        rid = None if request_id is None else check_id(request_id, "request_id")
+        params = f"slave|{pair[0]}|{pair[1]}|{','.join(kids)}"
+
+        def body(tx: Tx) -> list[DeliveredKey]:
+            again = None if rid is None else self._receipt(tx, rid, params)
+            if again is not None:
+                return again
+            keys = deliver(tx, self.kme_id, self.for_update, self._wrapper, pair, kids)
+            if rid is not None:
+                self._save_receipt(tx, rid, params, keys)
+            return keys
+
+        return self._do(True, body)
 
     def take_for_relay(
         self,

@@ -33,6 +33,7 @@ except ImportError:  # pragma: no cover - httptools is optional
     _HttpTools = None
 
 __all__ = [
+    "TLS12_CIPHERS",
     "MtlsH11Protocol",
     "PeerIdentity",
     "client_ssl_context",
@@ -41,6 +42,11 @@ __all__ = [
 ]
 
 _TLS_VERSIONS = {"TLSv1.2": 0x0303, "TLSv1.3": 0x0304}
+
+TLS12_CIPHERS = "ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL:!eNULL"
+"""TLS 1.2 cipher suites allowed: ephemeral ECDH with an AEAD only (no CBC, no static RSA, no
+DHE), as recommended by BSI TR-02102-2 (2024) and RFC 9325 section 4.2. TLS 1.3 suites are all
+AEAD and stay at OpenSSL's defaults."""
 
 
 @dataclass(frozen=True)
@@ -93,7 +99,10 @@ def identity_from_peercert(cert: dict[str, Any] | None) -> PeerIdentity | None:
         parsed = {tuple(u.split(":", 3)[2:]) for u in urns}
         if len(parsed) != 1:
             return None
-        urn_role, urn_name = next(iter(parsed))
+        only = next(iter(parsed))
+        if len(only) != 2:  # "urn:kvant:sae" without an id names nobody
+            return None
+        urn_role, urn_name = only
         if urn_name != name:
             return None
         role = urn_role.upper()
@@ -112,12 +121,15 @@ def _check_files(**paths: Path) -> None:
 def server_ssl_context(cert_path: Path, key_path: Path, ca_path: Path) -> ssl.SSLContext:
     """A TLS 1.2+ server context that requires a client certificate signed by ``ca_path``.
 
+    TLS 1.2 is limited to ECDHE with AEAD cipher suites (:data:`TLS12_CIPHERS`).
+
     Raises:
         ConfigError: a file is missing or unusable.
     """
     _check_files(certificate=cert_path, key=key_path, CA=ca_path)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.set_ciphers(TLS12_CIPHERS)
     try:
         ctx.load_cert_chain(str(cert_path), str(key_path))
         ctx.load_verify_locations(cafile=str(ca_path))
@@ -139,6 +151,7 @@ def client_ssl_context(
     """
     ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.set_ciphers(TLS12_CIPHERS)
     try:
         if ca_path is not None:
             _check_files(CA=ca_path)
