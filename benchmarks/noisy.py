@@ -14,10 +14,18 @@ model, 1,000 shots. kvant = ``TrajectoryEngine`` (batched trajectories); Qiskit 
 ``QuantumError`` and the same readout errors, once shot by shot (Aer's default) and once with
 ``shot_branching_enable`` (Aer's own batching). Reported as time per shot.
 
+Target 3 (density matrix, fused vs step by step): ``--dm-circuits`` quantum-volume model
+circuits of ``--dm-qubits`` qubits (``kvant.bench.qv_circuits``), transpiled onto kvant-50
+(``layout="best"``) with its noise model, and their exact outcome distribution from
+``DensityMatrixEngine`` with ``fuse=True`` (the default: runs of steps on one or two qubits
+composed into one superoperator, ``kvant.sim.fuse_noisy_program``) and ``fuse=False``. The
+largest difference between the two distributions is reported (it must be rounding).
+
 Both sides run on the same machine, one after the other; every figure is the median of
 ``--repeats`` runs (Aer's slow mode: one run on ``--aer-shots`` shots, time per shot).
 
     python benchmarks/noisy.py --out benchmarks/results/noisy.json
+    python benchmarks/noisy.py --skip-stabilizer --skip-trajectories --dm-qubits 8
 """
 
 from __future__ import annotations
@@ -35,7 +43,15 @@ import numpy as np
 
 from kvant.circuit import Circuit
 from kvant.device import NoiseModel, load_device
-from kvant.sim import KrausChannel, NoisyProgram, StabilizerEngine, TrajectoryEngine, to_stim
+from kvant.sim import (
+    DensityMatrixEngine,
+    KrausChannel,
+    NoisyProgram,
+    StabilizerEngine,
+    TrajectoryEngine,
+    fuse_noisy_program,
+    to_stim,
+)
 
 
 def clifford_circuit(depth: int, seed: int) -> Circuit:
@@ -227,25 +243,51 @@ def bench_trajectories(
     return out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=None, help="write the figures as JSON here")
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--depth", type=int, default=100, help="Clifford depth (target 1)")
-    parser.add_argument("--shots", type=int, default=10_000, help="shots of target 1")
-    parser.add_argument("--traj-depth", type=int, default=4, help="layers of target 2")
-    parser.add_argument("--traj-shots", type=int, default=1000, help="shots of target 2")
-    parser.add_argument("--traj-repeats", type=int, default=3)
-    parser.add_argument("--aer-shots", type=int, default=20, help="shots of Aer's shot-by-shot run")
-    parser.add_argument("--aer-repeats", type=int, default=1, help="runs of Aer with branching")
-    parser.add_argument("--skip-trajectories", action="store_true")
-    args = parser.parse_args()
-    machine = {
-        "python": platform.python_version(),
-        "cpus": os.cpu_count(),
-        "load_average": os.getloadavg(),
-        "numpy": np.__version__,
+def qv_programs(width: int, count: int, seed: int) -> list[NoisyProgram]:
+    """QV model circuits on kvant-50 with its noise model, as the characterisation suite."""
+    from kvant.bench import qv_circuits
+    from kvant.device import transpile
+
+    calibration = load_device("kvant-50")
+    model = NoiseModel.from_calibration(calibration)
+    programs = []
+    for circuit in qv_circuits(width, count, np.random.default_rng(seed)):
+        mapped = transpile(circuit, calibration, layout="best")
+        programs.append(model.noisy_program(mapped.circuit, mapped.physical_qubits))
+    return programs
+
+
+def bench_density_matrix(width: int, count: int, repeats: int) -> dict[str, Any]:
+    programs = qv_programs(width, count, seed=3)
+    fused_engine, plain_engine = DensityMatrixEngine(), DensityMatrixEngine(fuse=False)
+    times: dict[str, list[float]] = {"fused": [], "unfused": []}
+    worst = 0.0
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fused = [fused_engine.distribution(p) for p in programs]
+        times["fused"].append(time.perf_counter() - t)
+        t = time.perf_counter()
+        plain = [plain_engine.distribution(p) for p in programs]
+        times["unfused"].append(time.perf_counter() - t)
+        for a, b in zip(fused, plain, strict=True):
+            worst = max(worst, max(abs(a.get(k, 0.0) - b.get(k, 0.0)) for k in set(a) | set(b)))
+    fused_ops = sum(len(fuse_noisy_program(p).operations) for p in programs)
+    fused_s, unfused_s = _median(times["fused"]), _median(times["unfused"])
+    return {
+        "qubits": width,
+        "circuits": count,
+        "steps": sum(len(p.operations) for p in programs),
+        "fused_steps": fused_ops,
+        "fused_s": fused_s,
+        "unfused_s": unfused_s,
+        "speedup": unfused_s / fused_s,
+        "max_abs_difference": worst,
+        "fused_times_s": times["fused"],
+        "unfused_times_s": times["unfused"],
     }
+
+
+def _run_stabilizer(args: argparse.Namespace) -> dict[str, Any]:
     stabilizer = bench_stabilizer(args.depth, args.shots, args.repeats)
     first_ms = stabilizer["kvant_first_run_s"] * 1e3
     noise_ms = stabilizer["noise_model_s"] * 1e3
@@ -259,7 +301,35 @@ def main() -> None:
         f"  Stim alone + counts     {stabilizer['stim_alone_with_counts_s'] * 1e3:9.1f} ms  ratio "
         f"{stabilizer['ratio_same_output']:.2f}   (target <= 2)"
     )
-    report: dict[str, Any] = {"machine": machine, "stabilizer": stabilizer}
+    return stabilizer
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=None, help="write the figures as JSON here")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--depth", type=int, default=100, help="Clifford depth (target 1)")
+    parser.add_argument("--shots", type=int, default=10_000, help="shots of target 1")
+    parser.add_argument("--traj-depth", type=int, default=4, help="layers of target 2")
+    parser.add_argument("--traj-shots", type=int, default=1000, help="shots of target 2")
+    parser.add_argument("--traj-repeats", type=int, default=3)
+    parser.add_argument("--aer-shots", type=int, default=20, help="shots of Aer's shot-by-shot run")
+    parser.add_argument("--aer-repeats", type=int, default=1, help="runs of Aer with branching")
+    parser.add_argument("--skip-trajectories", action="store_true")
+    parser.add_argument("--skip-stabilizer", action="store_true")
+    parser.add_argument("--skip-density-matrix", action="store_true")
+    parser.add_argument("--dm-qubits", type=int, default=8, help="QV width of target 3")
+    parser.add_argument("--dm-circuits", type=int, default=5, help="QV circuits of target 3")
+    args = parser.parse_args()
+    machine = {
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "load_average": os.getloadavg(),
+        "numpy": np.__version__,
+    }
+    report: dict[str, Any] = {"machine": machine}
+    if not args.skip_stabilizer:
+        report["stabilizer"] = _run_stabilizer(args)
     if not args.skip_trajectories:
         traj = bench_trajectories(
             args.traj_depth, args.traj_shots, args.traj_repeats, args.aer_shots, args.aer_repeats
@@ -277,6 +347,16 @@ def main() -> None:
                 f"({traj['aer_shots']} shots)\n"
                 f"  Aer, shot branching     {traj['aer_branching_ms_per_shot']:9.2f} ms/shot"
             )
+    if not args.skip_density_matrix:
+        dm = bench_density_matrix(args.dm_qubits, args.dm_circuits, args.repeats)
+        report["density_matrix"] = dm
+        print(
+            f"{args.dm_qubits}-qubit QV on kvant-50, {args.dm_circuits} circuits, exact "
+            f"distributions ({dm['steps']} steps, {dm['fused_steps']} after fusion)\n"
+            f"  DensityMatrixEngine fused    {dm['fused_s'] * 1e3:9.1f} ms\n"
+            f"  DensityMatrixEngine unfused  {dm['unfused_s'] * 1e3:9.1f} ms  speedup "
+            f"{dm['speedup']:.1f}x, max |difference| {dm['max_abs_difference']:.1e}"
+        )
     report["machine"]["load_average_after"] = os.getloadavg()
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)

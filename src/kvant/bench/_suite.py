@@ -24,7 +24,6 @@ from kvant.bench._coherence import echo_circuits, ramsey_circuits, t1_circuits
 from kvant.bench._data import ExperimentData, analyse_counts
 from kvant.bench._datasheet import Datasheet, DeviceInfo
 from kvant.bench._emulator import LocalEmulator
-from kvant.bench._fuse import fuse_program
 from kvant.bench._qv import analyse_qv_width, heavy_outputs, qv_circuits
 from kvant.bench._rb import rb_sequences
 from kvant.bench._rb_emulate import emulate_rb_1q, emulate_rb_2q
@@ -243,7 +242,7 @@ class _Run:
                 outputs, h = heavy_outputs(circuit)
                 mapped = transpile(circuit, sub, layout="best")
                 program = model.noisy_program(mapped.circuit, mapped.physical_qubits)
-                dist = engine.distribution(fuse_program(program))
+                dist = engine.distribution(program)
                 keys = list(dist)
                 counts.append(
                     _counts_from(np.array([dist[k] for k in keys]), keys, c.qv_shots, rng)
@@ -273,7 +272,7 @@ class _Run:
             row_counts, row_ideal = [], []
             for circuit in group:
                 program = self.emu.model.noisy_program(circuit, line)
-                dist = engine.distribution(fuse_program(program))
+                dist = engine.distribution(program)
                 keys = list(dist)
                 row_counts.append(
                     _counts_from(np.array([dist[k] for k in keys]), keys, c.xeb_shots, rng)

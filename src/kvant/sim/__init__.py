@@ -20,6 +20,7 @@ from kvant.sim._engine import Engine
 from kvant.sim._fusion import FusionCost, blocks_to_circuit, fuse
 from kvant.sim._memory import available_memory_bytes, max_qubits, required_bytes
 from kvant.sim._noisy import NoisyProgram
+from kvant.sim._noisy_fusion import fuse_noisy_program
 from kvant.sim._numba_engine import NumbaEngine
 from kvant.sim._pauli import PauliLike, pauli_expectation
 from kvant.sim._registry import ENGINE_NAMES, make_engine
@@ -48,6 +49,7 @@ __all__ = [
     "available_memory_bytes",
     "blocks_to_circuit",
     "fuse",
+    "fuse_noisy_program",
     "is_clifford",
     "make_engine",
     "max_qubits",

@@ -11,6 +11,11 @@ superoperator ``sum_i K_i (x) conj(K_i)`` over its row and column axes
 Mid-circuit measurements are exact too: the engine keeps one unnormalised density matrix per
 classical record (a classical-quantum state); a measurement splits each record in two, with
 readout error mixing the two projections, and records that agree are added.
+
+By default the steps between measurements, resets and conditioned steps are first fused into
+1- and 2-qubit superoperators (:mod:`kvant.sim._noisy_fusion`), which is exact (the same
+channel, composed) and saves most of the contractions of a transpiled noisy circuit;
+``fuse=False`` runs the program step by step.
 """
 
 from __future__ import annotations
@@ -28,7 +33,8 @@ from kvant.errors import ConfigError, SimulationError
 from kvant.sim._channels import KrausChannel, ReadoutError
 from kvant.sim._kernels import StateTensor, apply_matrix, diagonal_operand, gate_operand
 from kvant.sim._memory import as_memory_limit, check_memory, run_bytes
-from kvant.sim._noisy import NoisyProgram, split_tail
+from kvant.sim._noisy import NoisyProgram, Operation, split_tail
+from kvant.sim._noisy_fusion import FusedBlock, fuse_operations
 from kvant.sim._program import require_bound
 from kvant.sim._result import Result
 from kvant.sim._run_inputs import as_dtype, check_shots, run_generator
@@ -86,9 +92,11 @@ class DensityMatrixEngine:
     Args:
         dtype: ``"complex128"`` (default) or ``"complex64"``.
         max_memory_bytes: Budget for the memory guard; None reads the available memory.
+        fuse: Compose runs of gates and channels on the same one or two qubits into one
+            superoperator before running (exact; see :func:`~kvant.sim.fuse_noisy_program`).
 
     Raises:
-        ConfigError: For an unsupported dtype or a negative budget.
+        ConfigError: For an unsupported dtype, a negative budget or a non-bool ``fuse``.
 
     >>> from kvant.circuit import Circuit
     >>> engine = DensityMatrixEngine()
@@ -99,10 +107,17 @@ class DensityMatrixEngine:
     """
 
     def __init__(
-        self, dtype: DTypeLike = "complex128", *, max_memory_bytes: int | None = None
+        self,
+        dtype: DTypeLike = "complex128",
+        *,
+        max_memory_bytes: int | None = None,
+        fuse: bool = True,
     ) -> None:
+        if not isinstance(fuse, bool):
+            raise ConfigError(f"fuse must be True or False, got {fuse!r}")
         self._dtype = as_dtype(dtype)
         self._max_memory_bytes = as_memory_limit(max_memory_bytes)
+        self._fuse = fuse
 
     @property
     def name(self) -> str:
@@ -114,8 +129,13 @@ class DensityMatrixEngine:
         """Precision of the matrix entries."""
         return self._dtype
 
+    @property
+    def fuse(self) -> bool:
+        """Whether runs of steps are fused into superoperators before running."""
+        return self._fuse
+
     def __repr__(self) -> str:
-        return f"DensityMatrixEngine(dtype={self._dtype.name!r})"
+        return f"DensityMatrixEngine(dtype={self._dtype.name!r}, fuse={self._fuse})"
 
     # memory ---------------------------------------------------------------------------------
     def estimate_bytes(self, program: Circuit | NoisyProgram) -> int:
@@ -144,12 +164,16 @@ class DensityMatrixEngine:
         )
 
     # compilation ----------------------------------------------------------------------------
-    def _compile(
-        self, ops: Sequence[Instruction | KrausChannel], program: NoisyProgram
-    ) -> list[_Step]:
+    def _compile(self, ops: Sequence[Operation], program: NoisyProgram) -> list[_Step]:
         n = program.num_qubits
         steps: list[_Step] = []
-        for op in ops:
+        items: Sequence[Operation | FusedBlock] = fuse_operations(ops) if self._fuse else ops
+        for op in items:
+            if isinstance(op, FusedBlock):
+                rows = tuple(n - 1 - q for q in op.qubits)
+                axes = rows + tuple(r + n for r in rows)
+                steps.append(_Step("channel", axes, gate_operand(op.superop, self._dtype)))
+                continue
             if isinstance(op, KrausChannel):
                 rows = tuple(n - 1 - q for q in op.qubits)
                 axes = rows + tuple(r + n for r in rows)
