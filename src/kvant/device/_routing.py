@@ -1,16 +1,24 @@
 """Layout (which device qubit holds which circuit qubit) and SWAP routing.
 
-Layout ``"best"``: grow a connected set of device qubits greedily from every starting qubit,
-adding at each step the neighbour with the lowest cost (readout error + 5 x 1-qubit error +
-the error of the coupler that joins it), keep the cheapest set, then place the circuit's qubits
-on it one by one (most interacting first), each where it is closest to its already placed
-partners. ``"trivial"``: circuit qubit i on device qubit i.
+Layout ``"best"``: grow a connected set of exactly as many device qubits as the circuit has,
+greedily from every starting qubit, adding at each step the neighbour with the lowest cost
+(readout error + 5 x 1-qubit error + the error of the coupler that joins it, minus a
+compactness bonus of one SWAP's error, 3 x the median CZ error, for each further coupler that
+joins it to the set: a coupler inside the set saves SWAPs later), keep the cheapest set, then
+place the circuit's qubits on that set only, one by one (most interacting first), each where it
+is closest to its already placed partners (two tie-breaks tried, the one needing fewer SWAPs
+kept). The set is a compact patch (a near-square on a
+grid), so the circuit never occupies more device qubits than it has. ``"trivial"``: circuit
+qubit i on device qubit i.
 
 Routing: gates are taken in order; a 2-qubit gate on device qubits that are not coupled is
-preceded by SWAPs along a shortest path, one end stepping towards the other. At each step the
-end to move is the one whose SWAP leaves the next few 2-qubit gates (a lookahead window of 8)
-with the smaller total distance. Correct for any connected coupling map; not optimal (the
-number of added SWAPs is reported so the quality is visible).
+preceded by SWAPs along a shortest path, one end stepping towards the other. Each step is
+chosen among all the shortest-path steps of either end: first one onto a device qubit the
+circuit already uses (occupied or touched before), so routing does not wander onto idle
+qubits while a shortest path inside the used set exists, then the one whose SWAP leaves the
+next few 2-qubit gates (a lookahead window of 8) with the smaller total distance. Correct for
+any connected coupling map; not optimal (the number of added SWAPs is reported so the quality
+is visible).
 """
 
 from __future__ import annotations
@@ -47,20 +55,24 @@ def _qubit_costs(calibration: Calibration) -> NDArray[np.float64]:
 def _best_region(calibration: Calibration, size: int) -> list[int]:
     topology = calibration.topology
     costs = _qubit_costs(calibration)
+    cz_errors = [c.gate_error_2q for c in calibration.couplers]
+    bonus = 3 * float(np.median(cz_errors)) if cz_errors else 0.0
     best: tuple[float, list[int]] | None = None
     for start in range(topology.num_qubits):
         region, total = [start], float(costs[start])
         chosen = {start}
         while len(region) < size:
-            candidates = [
-                (float(costs[nb] + calibration.coupler(q, nb).gate_error_2q), nb)
-                for q in region
-                for nb in topology.neighbours(q)
-                if nb not in chosen
-            ]
-            if not candidates:
+            links: dict[int, list[float]] = {}
+            for q in region:
+                for nb in topology.neighbours(q):
+                    if nb not in chosen:
+                        links.setdefault(nb, []).append(calibration.coupler(q, nb).gate_error_2q)
+            if not links:
                 break
-            cost, nb = min(candidates)
+            cost, nb = min(
+                (float(costs[nb]) + min(errs) - bonus * (len(errs) - 1), nb)
+                for nb, errs in links.items()
+            )
             region.append(nb)
             chosen.add(nb)
             total += cost
@@ -110,32 +122,50 @@ def choose_layout(
         raise ConfigError(f"unknown layout {layout!r}; use 'best', 'trivial' or a list of qubits")
     if n == 0:
         return ()
-    region = set(_best_region(calibration, n))
+    region = _best_region(calibration, n)
+    # Four placements on the region: busiest or least busy qubit first, each spot chosen
+    # keeping room next to it for later partners (good for dense circuits) or filling the
+    # tightest spots first (Warnsdorff's rule, which threads a chain through the region from
+    # one end); the one that routes with the fewest SWAPs wins.
+    candidates = [
+        _place(circuit, calibration, region, order, room) for order in (-1, 1) for room in (-1, 1)
+    ]
+    topology = calibration.topology
+    return min(candidates, key=lambda c: (route(circuit, topology, c)[2], candidates.index(c)))
+
+
+def _place(
+    circuit: Circuit, calibration: Calibration, region: Sequence[int], order: int, room: int
+) -> tuple[int, ...]:
+    """Place the circuit's qubits on ``region`` one by one, each where it is closest to its
+    placed partners; ties broken by ``room`` x free neighbours, then qubit cost."""
+    n = circuit.num_qubits
     costs = _qubit_costs(calibration)
     distances = calibration.topology.distances()
-    weights = _interactions(circuit)
     partners: list[dict[int, int]] = [{} for _ in range(n)]
-    for (a, b), w in weights.items():
+    for (a, b), w in _interactions(circuit).items():
         partners[a][b] = partners[a].get(b, 0) + w
         partners[b][a] = partners[b].get(a, 0) + w
     placed: dict[int, int] = {}
-    free = set(range(device))
+    free = set(region)
     while len(placed) < n:
-        # next: the circuit qubit most tied to those placed (then the busiest)
+        # next: the circuit qubit most tied to those placed, then (order -1) the busiest or
+        # (order +1) the least busy one that has partners, so a chain starts at an end
         q = max(
             (x for x in range(n) if x not in placed),
             key=lambda x: (
                 sum(w for p, w in partners[x].items() if p in placed),
-                len(partners[x]),
+                len(partners[x]) > 0,
+                -order * len(partners[x]),
                 -x,
             ),
         )
         anchors = [(placed[p], w) for p, w in partners[q].items() if p in placed]
 
-        def score(spot: int, anchors: list[tuple[int, int]] = anchors) -> tuple[float, int, float]:
-            pull = sum(w * distances[spot, t] for t, w in anchors)
-            room = sum(nb in free for nb in calibration.topology.neighbours(spot))
-            return (pull, int(spot not in region), -room + float(costs[spot]))
+        def score(spot: int, anchors: list[tuple[int, int]] = anchors) -> tuple[int, float, int]:
+            pull = int(sum(w * distances[spot, t] for t, w in anchors))
+            space = sum(nb in free for nb in calibration.topology.neighbours(spot))
+            return (pull, room * space + float(costs[spot]), spot)
 
         spot = min(free, key=score)
         placed[q] = spot
@@ -174,6 +204,7 @@ def route(
     ops = list(circuit)
     future = [i for i, op in enumerate(ops) if op.is_unitary and len(op.qubits) == 2]
     out: list[Instruction] = []
+    used = set(l2p)  # device qubits the circuit occupies or has touched
     swaps = 0
     cursor = 0
     for index, op in enumerate(ops):
@@ -191,10 +222,23 @@ def route(
                     f"device qubits {l2p[a]} and {l2p[b]} are not connected on {topology.name}"
                 )
             while distances[l2p[a], l2p[b]] > 1:
-                path = topology.shortest_path(l2p[a], l2p[b])
-                options = [(path[0], path[1]), (path[-1], path[-2])]
-                pair = min(options, key=lambda s: _cost_after(s, window, l2p, p2l, distances))
+                ends = (l2p[a], l2p[b])
+                options = [
+                    (x, nb)
+                    for x, y in (ends, ends[::-1])
+                    for nb in topology.neighbours(x)
+                    if distances[nb, y] == distances[x, y] - 1
+                ]
+                pair = min(
+                    options,
+                    key=lambda s: (
+                        s[1] not in used,
+                        _cost_after(s, window, l2p, p2l, distances),
+                        s,
+                    ),
+                )
                 _swap(pair, l2p, p2l)
+                used.add(pair[1])
                 out.append(Instruction("swap", pair))
                 swaps += 1
         out.append(replace(op, qubits=tuple(l2p[q] for q in op.qubits)))

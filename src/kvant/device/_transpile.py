@@ -24,8 +24,9 @@ class Transpiled:
     """A circuit mapped onto a device, and how well that went.
 
     Attributes:
-        circuit: The circuit in native gates on the *active* device qubits only, renumbered
-            ``0..k-1`` (so engines simulate k qubits, not the whole device); same classical
+        circuit: The circuit in native gates on the *active* device qubits only (those an
+            operation touches), renumbered ``0..k-1`` (so engines simulate k qubits, not the
+            whole device); same classical
             registers as the input, so counts read the same.
         physical_qubits: Device qubit of each of its qubits.
         initial_layout: Device qubit holding each input qubit at the start.
@@ -117,9 +118,10 @@ def transpile(
     Steps: custom and 3+-qubit gates expanded (:func:`expand_to_two_qubit`); a layout chosen
     (:func:`choose_layout`); 2-qubit gates between uncoupled qubits preceded by SWAPs
     (:func:`route`); ``id`` replaced by a delay of one 1-qubit gate time; everything rewritten
-    into ``rz, sx, x, cz`` (:func:`to_native`); the qubits the result touches renumbered
-    ``0..k-1``. The result implements the input exactly (up to global phase), with measurement
-    results in the input's classical bits.
+    into ``rz, sx, x, cz`` (:func:`to_native`); the device qubits its operations touch renumbered
+    ``0..k-1`` and all others (idle device qubits, and circuit qubits nothing acts on) left
+    out. The result implements the input exactly (up to global phase), with measurement results
+    in the input's classical bits.
 
     Args:
         circuit: Any circuit with bound parameters.
@@ -158,8 +160,15 @@ def transpile(
     ]
     on_device = rebuild(expanded, routed, num_qubits=calibration.num_qubits)
     native = to_native(on_device)
-    active = sorted({q for op in native for q in op.qubits} | set(initial))
+    # Only the device qubits an operation acts on are kept: a qubit no gate, measurement or
+    # reset touches stays in |0> and cannot change the counts, so simulating it is wasted work
+    # (a barrier alone does not make a qubit active; it is cut down to the active qubits).
+    active = sorted({q for op in native if op.name != "barrier" for q in op.qubits})
     local = {p: i for i, p in enumerate(active)}
-    compact = [replace(op, qubits=tuple(local[q] for q in op.qubits)) for op in native]
+    compact = [
+        replace(op, qubits=tuple(local[q] for q in op.qubits if q in local))
+        for op in native
+        if op.name != "barrier" or any(q in local for q in op.qubits)
+    ]
     result = rebuild(circuit, compact, num_qubits=len(active))
     return Transpiled(result, tuple(active), initial, final, swaps, calibration.name)
