@@ -11,7 +11,6 @@ is rolled back and run again.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -92,8 +91,6 @@ class PostgresKeyStore(SqlKeyStore):
 
         self._psycopg = psycopg
         self.url = url
-        self._local = threading.local()
-        self._connections: list[Any] = []
 
     def _connection(self) -> Any:
         conn = getattr(self._local, "conn", None)
@@ -106,10 +103,7 @@ class PostgresKeyStore(SqlKeyStore):
                 f"cannot connect to the PostgreSQL key store {redact_url(self.url)}: "
                 f"{str(exc).strip()}; check the URL, that the server runs and accepts this user"
             ) from exc
-        self._local.conn = conn
-        with self._lock:
-            self._connections.append(conn)
-        return conn
+        return self._remember(conn)
 
     @contextmanager
     def _transaction(self, write: bool) -> Iterator[Tx]:
@@ -131,12 +125,6 @@ class PostgresKeyStore(SqlKeyStore):
         # (or to record the same key_ID); run again, the loser then finds the winner's answer
         kinds = errors.DeadlockDetected | errors.SerializationFailure | errors.UniqueViolation
         return isinstance(exc, kinds) or super()._retryable(exc)
-
-    def _close_connections(self) -> None:
-        for conn in self._connections:
-            conn.close()
-        self._connections.clear()
-        self._local = threading.local()
 
     def create_schema(self) -> None:
         """Create the tables if needed and check the meta row (unit size, KEK)."""

@@ -11,7 +11,6 @@ kill or power loss (SQLite documentation, "Write-Ahead Logging" and "PRAGMA sync
 from __future__ import annotations
 
 import sqlite3
-import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -77,8 +76,6 @@ class SqliteKeyStore(SqlKeyStore):
     ) -> None:
         super().__init__(kme_id, wrapper, unit_size_bits, receipt_ttl_s)
         self.path = path
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
 
     def _connection(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -105,9 +102,7 @@ class SqliteKeyStore(SqlKeyStore):
                 f"SQLite key store {self.path!r} cannot use WAL journaling (got {mode!r}); "
                 "put it on a local filesystem"
             )
-        self._local.conn = conn
-        with self._lock:
-            self._connections.append(conn)
+        self._remember(conn)
         return conn
 
     @contextmanager
@@ -135,12 +130,6 @@ class SqliteKeyStore(SqlKeyStore):
 
     def _retryable(self, exc: BaseException) -> bool:
         return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)
-
-    def _close_connections(self) -> None:
-        for conn in self._connections:
-            conn.close()
-        self._connections.clear()
-        self._local = threading.local()
 
     def create_schema(self) -> None:
         """Create the tables if needed and check the meta row (unit size, KEK)."""

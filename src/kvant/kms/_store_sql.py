@@ -49,7 +49,8 @@ class SqlKeyStore:
 
     Subclasses implement :meth:`_transaction` (a context manager that yields a :class:`Tx`,
     commits on success, rolls back on an exception and maps driver errors to
-    :class:`KeyStoreError`), :meth:`_close_connections`, and set :attr:`for_update` /
+    :class:`KeyStoreError`), keep one connection per thread with :meth:`_remember`, and set
+    :attr:`for_update` /
     :attr:`skip_locked` (the row-locking suffixes, empty for SQLite, whose write transactions
     lock the whole database).
     """
@@ -70,13 +71,25 @@ class SqlKeyStore:
         self._lock = threading.Lock()
         self._committer: GroupCommitter | None = None
         self._next_purge = 0.0
+        self._local = threading.local()  # this thread's connection (``conn``)
+        self._connections: list[Any] = []  # every thread's, closed by close()
 
     # -- hooks -----------------------------------------------------------------------------
     def _transaction(self, write: bool) -> AbstractContextManager[Tx]:
         raise NotImplementedError
 
+    def _remember(self, conn: Any) -> Any:
+        """Keep ``conn`` as this thread's connection and for :meth:`close`."""
+        self._local.conn = conn
+        with self._lock:
+            self._connections.append(conn)
+        return conn
+
     def _close_connections(self) -> None:
-        raise NotImplementedError
+        for conn in self._connections:
+            conn.close()
+        self._connections.clear()
+        self._local = threading.local()
 
     def _retryable(self, exc: BaseException) -> bool:
         """Whether a failed transaction may simply be run again (deadlock, busy, units that
