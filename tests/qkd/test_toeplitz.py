@@ -9,7 +9,7 @@ import pytest
 
 from kvant.errors import BackendUnavailableError, ConfigError
 from kvant.qkd import ClassicalChannel, _toeplitz, amplify_privacy, toeplitz_hash, toeplitz_matrix
-from kvant.qkd._toeplitz import percival_error_bound, toeplitz_seed_length
+from kvant.qkd._toeplitz import percival_error_bound, toeplitz_seed_length, transform_length
 
 BACKENDS = ["numpy", "scipy"] + (["pyfftw"] if importlib.util.find_spec("pyfftw") else [])
 
@@ -62,6 +62,31 @@ def test_large_inputs_match_the_direct_product_on_sampled_rows(n: int, m: int) -
         got = toeplitz_hash(x, seed, m, modified=modified)
         rows = np.unique(np.concatenate([[0, 1, m - 2, m - 1], rng.integers(0, m, 40)]))
         np.testing.assert_array_equal(got[rows], _rows(seed, x, rows, m, modified))
+
+
+def test_transform_lengths_are_7_smooth_and_within_one_seventh() -> None:
+    for size in [*range(1, 5000), 999_999, 1_090_042, 2**20 + 1, 3**13]:
+        length = transform_length(size)
+        assert size <= length <= max(16, size * 8 / 7)
+        rest = length
+        for prime in (2, 3, 5, 7):
+            while rest % prime == 0:
+                rest //= prime
+        assert rest == 1, (size, length)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("mantissa", [18, 20, 21, 24, 25, 27, 28, 30])
+def test_every_non_power_of_two_length_is_exact(mantissa: int, backend: str) -> None:
+    seed_size = mantissa * 128 - 1  # the transform is mantissa x 2^7 (radix 3, 5, 7 steps)
+    assert transform_length(seed_size) == mantissa * 128
+    n = seed_size // 2 + 1
+    m = seed_size - n + 1
+    rng = np.random.default_rng(mantissa)
+    x = rng.integers(0, 2, n, dtype=np.uint8)
+    seed = rng.integers(0, 2, seed_size, dtype=np.uint8)
+    got = toeplitz_hash(x, seed, m, modified=False, backend=backend)
+    np.testing.assert_array_equal(got, _dense(seed, x, m, False))
 
 
 def test_chunked_path_agrees(monkeypatch: pytest.MonkeyPatch) -> None:
