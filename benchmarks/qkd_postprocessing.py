@@ -6,6 +6,9 @@ are reported apart):
 
 - Cascade (original, improved) and LDPC (blind, sum-product; n = 65536): sifted key bits per
   second, and the CPU time to build the LDPC code family once;
+- the LDPC decoder (16 frames decoded together, :mod:`kvant.qkd._ldpc_lanes`): at 16 and 64
+  frames, iterations and attempts per frame, useful edge updates per CPU second, and the
+  efficiency / throughput trade-off of the blind protocol's settings (``LDPC_SETTINGS``);
 - Toeplitz privacy amplification: input bits per second at 1 Mbit blocks (output 0.4 Mbit);
 - verification and authentication hashing: bytes per second;
 - the whole pipeline (sift, estimate, reconcile, verify, amplify, authenticate): sifted key
@@ -133,8 +136,7 @@ def throughput(repeats: int, quick: bool) -> list[dict[str, Any]]:
             "cpu_seconds": _cpu(), "cpu_bps": n / _cpu(),
             "efficiency": result.efficiency, "correct": bool(np.array_equal(result.bob_key, alice)),
         })  # fmt: skip
-        if name.startswith("ldpc"):
-            rows[-1]["attempts_per_frame"] = result.rounds / (4 if quick else 16)
+    rows += ldpc_decoder(quick)
     rows.append({"stage": "ldpc-code-family-construction", "bits": DEFAULT_FRAME_BITS,
                  "seconds": (build := _ldpc_construction_seconds()), "bps": 0.0,
                  "cpu_seconds": build, "cpu_bps": 0.0})  # fmt: skip
@@ -176,6 +178,84 @@ def throughput(repeats: int, quick: bool) -> list[dict[str, Any]]:
     rows.append({"stage": "verification", "bits": key.size, "seconds": seconds,
                  "bps": key.size / seconds, "cpu_seconds": _cpu(),
                  "cpu_bps": key.size / _cpu()})  # fmt: skip
+    return rows
+
+
+LDPC_SETTINGS: tuple[dict[str, float], ...] = (
+    {"stall_iterations": 6, "progress_ratio": 0.0, "step_efficiency": 0.02},  # before
+    {"stall_iterations": 3, "progress_ratio": 0.0, "step_efficiency": 0.02},
+    {"stall_iterations": 3, "progress_ratio": 0.97, "step_efficiency": 0.02},  # default
+    {"stall_iterations": 3, "progress_ratio": 0.95, "step_efficiency": 0.02},
+    {"stall_iterations": 3, "progress_ratio": 0.85, "step_efficiency": 0.02},
+    {"stall_iterations": 2, "progress_ratio": 0.0, "step_efficiency": 0.03},
+)
+"""Blind-protocol settings of the efficiency / throughput trade-off rows (QBER 2%)."""
+
+
+def _ldpc_row(
+    stage: str, rec: LdpcReconciler, frames: int, seeds: tuple[int, ...], repeats: int
+) -> dict[str, Any]:
+    """Blind LDPC reconciliation of ``frames`` frames at QBER 2% for each seed (its own key
+    pair and protocol randomness), with decoder figures: per seed the run with the median CPU
+    time of ``repeats`` (after one warm-up run), then bits / CPU seconds summed over seeds and
+    the mean efficiency and iterations."""
+    qber = 0.02
+    n = _key_bits("ldpc", rec, qber, 0, frames)
+    picked = []
+    for seed in seeds:
+        alice, bob = _pair(n, qber, seed)
+        if not picked:
+            rec.reconcile(alice, bob, qber, ClassicalChannel(), seed=seed)  # warm-up
+        runs = []
+        for _ in range(repeats):
+            wall, cpu = time.perf_counter(), time.process_time()
+            result, stats = rec.reconcile_with_stats(
+                alice, bob, qber, ClassicalChannel(), seed=seed
+            )
+            runs.append((time.process_time() - cpu, time.perf_counter() - wall, result, stats))
+            if not np.array_equal(result.bob_key, alice):
+                raise SystemExit(f"LDPC failed to reconcile (seed {seed})")
+        picked.append(sorted(runs, key=lambda r: r[0])[len(runs) // 2])
+    cpu_s = sum(r[0] for r in picked)
+    wall_s = sum(r[1] for r in picked)
+    stats = [r[3] for r in picked]
+    bits = n * len(seeds)
+    return {
+        "stage": stage, "qber": qber, "bits": bits, "frames": frames, "seeds": list(seeds),
+        "seconds": wall_s, "bps": bits / wall_s, "cpu_seconds": cpu_s, "cpu_bps": bits / cpu_s,
+        "efficiency": float(np.mean([r[2].efficiency for r in picked])),
+        "efficiency_per_seed": [r[2].efficiency for r in picked], "correct": True,
+        "attempts_per_frame": float(np.mean([r[2].rounds / frames for r in picked])),
+        "iterations_per_frame": float(np.mean([s.iterations_per_frame for s in stats])),
+        "edge_updates_per_cpu_second": float(
+            sum(s.frame_iterations * s.edges for s in stats) / sum(s.decoder_seconds for s in stats)
+        ),
+        "lane_occupancy": float(np.mean([s.lane_occupancy for s in stats])),
+        "decoder": [s.to_dict() for s in stats],
+        "settings": {"stall_iterations": rec.stall_iterations,
+                     "progress_ratio": rec.progress_ratio,
+                     "progress_window": rec.progress_window,
+                     "start_efficiency": rec.start_efficiency,
+                     "step_efficiency": rec.step_efficiency},
+    }  # fmt: skip
+
+
+def ldpc_decoder(quick: bool) -> list[dict[str, Any]]:
+    """Blind LDPC at QBER 2% (n = 65536, rate 0.8): 16 frames (about 1 Mbit, one block of
+    the pipeline), 64 frames (steady state: later frames start from what earlier ones
+    needed), and the trade-off between efficiency and throughput over :data:`LDPC_SETTINGS`
+    (three seeds each)."""
+    if quick:
+        return [_ldpc_row("ldpc-blind-4-frames", LdpcReconciler(), 4, (1,), 1)]
+    rows = [
+        _ldpc_row("ldpc-blind-16-frames", LdpcReconciler(), 16, (1,), 3),
+        _ldpc_row("ldpc-blind-64-frames", LdpcReconciler(), 64, (1,), 3),
+    ]
+    for settings in LDPC_SETTINGS:
+        label = "-".join(f"{v:g}" for v in settings.values())
+        rows.append(
+            _ldpc_row(f"ldpc-tradeoff-{label}", LdpcReconciler(**settings), 16, (1, 2, 3), 1)
+        )
     return rows
 
 
@@ -244,6 +324,13 @@ def main() -> None:
         note = ""
         if "efficiency" in row:
             note = f"f = {row['efficiency']:.3f}"
+        if "iterations_per_frame" in row:
+            note += (
+                f", {row['iterations_per_frame']:.1f} it/frame,"
+                f" {row['attempts_per_frame']:.2f} attempts/frame,"
+                f" {row['edge_updates_per_cpu_second']:.3g} edge updates/cpu s,"
+                f" lanes {row['lane_occupancy']:.0%} busy"
+            )
         if "first_call_seconds" in row:
             note = f"first call {row['first_call_seconds']:.2f} s"
         print(

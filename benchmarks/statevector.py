@@ -12,7 +12,9 @@ Aer (``statevector`` method, single and double precision, default fusion), Qulac
 
 Times are medians over ``--repeats`` runs after one warm-up run, taken round-robin across tools
 so that load from other processes hits all of them alike (the load average is recorded per
-tool). A tool whose warm-up shows it would overrun ``--budget-s`` gets fewer runs (3, or 1 if
+tool). CPU time (all threads of the process) is recorded beside wall time, and the ratio is also
+given in CPU time: on a shared machine a run whose threads wait for a core loses wall time but
+not CPU time. A tool whose warm-up shows it would overrun ``--budget-s`` gets fewer runs (3, or 1 if
 one run is longer than the budget; recorded) so that the default finishes in about ten
 minutes; ``--budget-s 1e9`` gives every tool ``--repeats`` runs. Aer in single precision is
 left out by default (``--tools`` adds it): on H+CZ it is far slower than in double.
@@ -269,20 +271,24 @@ def time_tools(runners: dict[str, Runner], repeats: int, budget_s: float) -> dic
         else:  # at least 3 runs, unless one run alone overruns the budget
             planned[tool] = 1 if warm > budget_s else max(3, int(budget_s / warm))
     times: dict[str, list[float]] = {tool: [] for tool in runners}
+    cpu: dict[str, list[float]] = {tool: [] for tool in runners}
     loads: dict[str, list[float]] = {tool: [] for tool in runners}
     for round_ in range(max(planned.values(), default=0)):
         for tool, run in runners.items():
             if round_ >= planned[tool]:
                 continue
             loads[tool].append(os.getloadavg()[0])
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             run()
             times[tool].append(time.perf_counter() - start)
+            cpu[tool].append(time.process_time() - start_cpu)
     return {
         tool: {
             "median_s": float(np.median(times[tool])),
+            "cpu_median_s": float(np.median(cpu[tool])),
             "runs": len(times[tool]),
             "times_s": times[tool],
+            "cpu_times_s": cpu[tool],
             "load_average": float(np.mean(loads[tool])),
         }
         for tool in runners
@@ -337,12 +343,17 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
                     if v["precision"] == dtype and not t.startswith("kvant")
                 }
                 median = row["tools"][ours]["median_s"]
+                cpu_median = row["tools"][ours]["cpu_median_s"]
                 passes = NumbaEngine(dtype).describe(circuit)["passes"]
                 moved = passes * 2 * (1 << n) * np.dtype(dtype).itemsize
                 entry = {"passes": passes, "bandwidth_fraction": moved / median / best_copy}
                 if peers:
                     fastest = min(peers, key=peers.__getitem__)
-                    entry |= {"fastest_peer": fastest, "ratio": median / peers[fastest]}
+                    entry |= {
+                        "fastest_peer": fastest,
+                        "ratio": median / peers[fastest],
+                        "cpu_ratio": cpu_median / row["tools"][fastest]["cpu_median_s"],
+                    }
                 row[f"kvant_{dtype}"] = entry
             report["results"].append(row)
     report["machine"]["load_average_end"] = os.getloadavg()
@@ -355,7 +366,8 @@ def print_table(report: dict[str, Any]) -> None:
 
     tools = list(report["results"][0]["tools"]) if report["results"] else []
     table = Table(title="State-vector engines: median seconds (runs), kvant/fastest peer")
-    for column in ["circuit", "n", *tools, "c64 ratio", "c128 ratio", "BW c64", "passes"]:
+    columns = ["circuit", "n", *tools, "c64 ratio (cpu)", "c128 ratio (cpu)", "BW c64", "passes"]
+    for column in columns:
         table.add_column(column, justify="right")
     for row in report["results"]:
         cells = [row["circuit"], str(row["qubits"])]
@@ -363,7 +375,9 @@ def print_table(report: dict[str, Any]) -> None:
         for dtype in ("complex64", "complex128"):
             entry = row.get(f"kvant_{dtype}", {})
             cells.append(
-                f"{entry['ratio']:.2f} vs {entry['fastest_peer']}" if "ratio" in entry else "-"
+                f"{entry['ratio']:.2f} ({entry['cpu_ratio']:.2f}) vs {entry['fastest_peer']}"
+                if "ratio" in entry
+                else "-"
             )
         entry = row.get("kvant_complex64", {})
         cells.append(f"{entry.get('bandwidth_fraction', float('nan')):.0%}")

@@ -8,11 +8,20 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
+from numba.core.errors import TypingError
 
 from kvant.errors import ConfigError
 from kvant.qkd import ClassicalChannel, LdpcReconciler, Reconciler, code_family
 from kvant.qkd._ldpc_codes import DEGREE_DISTRIBUTIONS, DegreeDistribution, build_code
-from kvant.qkd._ldpc_kernels import decode_frames, layered_decode, phi_table
+from kvant.qkd._ldpc_kernels import (
+    MESSAGE_UNIT,
+    decode_frames,
+    frame_syndromes,
+    layered_decode,
+    phi_table,
+)
+from kvant.qkd._ldpc_lanes import DecoderStats, LaneDecoder
+from kvant.qkd._ldpc_simd import LANES, VECTOR_KERNEL, lane_satisfied, sweep_lanes, sweep_vector
 
 Pair = Callable[[int, float, int], tuple[np.ndarray, np.ndarray]]
 SMALL = 2048
@@ -87,6 +96,10 @@ def test_codes_follow_their_distribution_with_untainted_puncturing(index: int) -
     assert _gf2_rank(h[:, punctured[:200]]) == min(200, punctured.size)
     x = np.random.default_rng(index).integers(0, 2, SMALL, dtype=np.uint8)
     np.testing.assert_array_equal(code.syndrome(x), h.astype(np.int64) @ x % 2)
+    rows = np.random.default_rng(index).integers(0, 2, (3, SMALL), dtype=np.uint8)
+    np.testing.assert_array_equal(
+        frame_syndromes(code.check_start, code.check_vars, rows), rows.astype(np.int64) @ h.T % 2
+    )
 
 
 def test_construction_is_deterministic_and_validated() -> None:
@@ -133,6 +146,149 @@ def test_decoder_finds_alices_frames(min_sum: bool) -> None:
     assert ok.all()
     assert (iterations > 1).all()
     np.testing.assert_array_equal((posterior < 0).astype(np.uint8), x)
+
+
+def test_vector_kernel_compiles() -> None:
+    # the LLVM IR of the 16-lane check update must parse with the installed llvmlite; when it
+    # does not, the reconciler silently runs the 3x slower portable sweep
+    assert VECTOR_KERNEL
+
+
+def test_vector_sweep_refuses_other_layouts() -> None:
+    # the IR walks rows of 16 contiguous lanes: a strided view must not compile, and arrays
+    # of the wrong shape must be refused before any memory is touched
+    code = code_family(TINY)[0]
+    args = {
+        "syn": np.ones((code.num_checks, LANES), np.float32),
+        "posterior": np.zeros((TINY, LANES), np.float32),
+        "messages": np.zeros((code.num_edges, LANES), np.int16),
+        "active": np.ones(LANES, np.float32),
+        "table": phi_table(),
+        "unsatisfied": np.zeros(LANES, np.int32),
+        "scratch": np.zeros((int(np.diff(code.check_start).max()), LANES), np.float32),
+    }
+    sweep_vector(code.check_start, code.check_vars, *args.values())
+    strided = dict(args, posterior=np.zeros((TINY, 2 * LANES), np.float32)[:, ::2])
+    with pytest.raises(TypingError):
+        sweep_vector(code.check_start, code.check_vars, *strided.values())
+    narrow = dict(args, scratch=np.zeros((2, LANES), np.float32))
+    with pytest.raises(ValueError, match="widest check"):
+        sweep_vector(code.check_start, code.check_vars, *narrow.values())
+    short = dict(args, messages=np.zeros((10, LANES), np.int16))
+    with pytest.raises(ValueError, match="16 lanes"):
+        sweep_vector(code.check_start, code.check_vars, *short.values())
+
+
+def _lane_problem(
+    code_index: int, qber: float, seed: int
+) -> tuple[object, np.ndarray, np.ndarray, np.ndarray]:
+    code = code_family(SMALL)[code_index]
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 2, (LANES, SMALL), dtype=np.uint8)
+    y = x ^ (rng.random((LANES, SMALL)) < qber).astype(np.uint8)
+    llr = (math.log((1 - qber) / qber) * (1.0 - 2.0 * y)).astype(np.float32)
+    return code, x, llr, code.syndrome(x)
+
+
+@pytest.mark.parametrize("min_sum", [False, True])
+def test_lane_sweeps_match_the_one_frame_decoder(min_sum: bool) -> None:
+    # three implementations of one layered iteration: the one-frame kernel (checked against
+    # the tanh rule above), 16 interleaved frames in plain Numba and, for sum-product, in
+    # LLVM vector code; each must leave every frame's posteriors and messages identical
+    code, _, llr, syndromes = _lane_problem(2, 0.06, 11)
+    active = np.ones(LANES, np.float32)
+    active[[3, 9]] = 0.0  # idle lanes must come out untouched
+    engines = ["lanes"] + ([] if min_sum or not VECTOR_KERNEL else ["vector"])
+    unit = 1.0 if min_sum else MESSAGE_UNIT  # sum-product messages: int16 of 2^-12 units
+    out = {}
+    for engine in engines:
+        posterior = np.ascontiguousarray(llr.T)
+        messages = np.zeros((code.num_edges, LANES), np.float32 if min_sum else np.int16)
+        syn = np.ascontiguousarray((1.0 - 2.0 * syndromes).T.astype(np.float32))
+        unsatisfied = np.zeros(LANES, np.int32)
+        scratch = np.empty((int(np.diff(code.check_start).max()), LANES), np.float32)
+        for _ in range(3):
+            args = (code.check_start, code.check_vars, syn, posterior, messages, active,
+                    phi_table(), unsatisfied, scratch)  # fmt: skip
+            if engine == "vector":
+                sweep_vector(*args)
+            else:
+                sweep_lanes(*args, min_sum, 0.8, unit)
+        out[engine] = (posterior, messages, unsatisfied)
+    if "vector" in out:
+        for a, b in zip(out["vector"], out["lanes"], strict=True):
+            np.testing.assert_array_equal(a, b)
+    posterior, messages, unsatisfied = out["lanes"]
+    for lane in range(LANES):
+        if active[lane] == 0:
+            np.testing.assert_array_equal(posterior[:, lane], llr[lane])
+            assert not messages[:, lane].any()
+            continue
+        single = llr[lane].copy()
+        single_messages = np.zeros(code.num_edges, np.float32)
+        layered_decode(
+            code.check_start, code.check_vars, syndromes[lane], single, single_messages, 3,
+            min_sum, 0.8, phi_table(), 100,
+        )  # fmt: skip
+        np.testing.assert_array_equal(posterior[:, lane], single)
+        np.testing.assert_array_equal(messages[:, lane] * np.float32(unit), single_messages)
+    # after a few more iterations, the exact syndrome test agrees with H x = s from dense H
+    syn = np.ascontiguousarray((1.0 - 2.0 * syndromes).T.astype(np.float32))
+    scratch = np.empty((int(np.diff(code.check_start).max()), LANES), np.float32)
+    for _ in range(5):
+        sweep_lanes(code.check_start, code.check_vars, syn, posterior, messages, active,
+                    phi_table(), unsatisfied, scratch, min_sum, 0.8, unit)  # fmt: skip
+    h = code.dense().astype(np.int64)
+    verdicts = set()
+    for lane in np.flatnonzero(active):
+        decided = (posterior[:, lane] < 0).astype(np.int64)
+        exact = bool(np.array_equal(h @ decided % 2, syndromes[lane]))
+        verdicts.add(exact)
+        assert exact == lane_satisfied(code.check_start, code.check_vars, syn, posterior, lane)
+    assert verdicts == {True, False} or min_sum  # both outcomes occur
+
+
+def test_lane_decoder_converges_stalls_and_counts() -> None:
+    code, x, llr, syndromes = _lane_problem(0, 0.05, 5)
+    decoder = LaneDecoder(code, stall_iterations=4)
+    for lane in range(LANES - 2):  # two lanes stay empty
+        decoder.load(lane, lane, syndromes[lane], llr[lane])
+    assert list(decoder.free_lanes()) == [LANES - 2, LANES - 1]
+    finished: set[int] = set()
+    while True:
+        converged, stalled = decoder.run()
+        if converged.size == 0 and stalled.size == 0:
+            break
+        assert stalled.size == 0  # rate 0.5 at 5% decodes without help
+        for lane in converged:
+            np.testing.assert_array_equal(decoder.decisions(lane, np.arange(SMALL)), x[lane])
+            finished.add(int(decoder.frame[lane]))
+            decoder.release(lane)
+    assert finished == set(range(LANES - 2))
+    stats = decoder.stats(LANES - 2)
+    assert stats.frame_iterations <= (LANES - 2) * stats.sweeps
+    assert 0.0 < stats.lane_occupancy <= (LANES - 2) / LANES
+    assert DecoderStats.from_dict(stats.to_dict()) == stats
+    # a frame far beyond the code's threshold stalls instead of running forever
+    noisy = (math.log(0.8 / 0.2) * (1.0 - 2.0 * (x[0] ^ (llr[1] < 0)))).astype(np.float32)
+    decoder.load(0, 0, syndromes[0], noisy)
+    converged, stalled = decoder.run()
+    assert converged.size == 0
+    assert list(stalled) == [0]
+    assert decoder.stats(1).sweeps - stats.sweeps <= 100
+
+
+def test_stats_report_the_decoder_work(noisy_pair: Pair) -> None:
+    alice, bob = noisy_pair(40_000, 0.03, 8)
+    result, stats = LdpcReconciler(SMALL).reconcile_with_stats(
+        alice, bob, 0.03, ClassicalChannel(), seed=4
+    )
+    np.testing.assert_array_equal(result.bob_key, alice)
+    code, _, _ = LdpcReconciler(SMALL).choose_code(0.03)
+    assert stats.frames == -(-alice.size // (SMALL - code.puncture_order.size))
+    assert stats.edges == code.num_edges
+    assert stats.frame_iterations >= stats.sweeps >= result.rounds / stats.frames
+    assert stats.edge_updates_per_second > 0
 
 
 def test_min_sum_reconciler(noisy_pair: Pair) -> None:
@@ -198,12 +354,13 @@ def test_code_choice_follows_the_published_thresholds() -> None:
 
 @pytest.mark.parametrize(
     ("qber", "bound"),
-    [(0.01, 1.25), (0.02, 1.20), (0.05, 1.15), (0.08, 1.15), (0.10, 1.15)],
+    [(0.005, 1.25), (0.01, 1.18), (0.02, 1.20), (0.05, 1.15), (0.08, 1.15), (0.10, 1.15)],
 )
 def test_efficiency(qber: float, bound: float, noisy_pair: Pair) -> None:
-    # four frames of n = 65536 at each QBER. Below 5% the bound is looser: the rate-0.9 code of
-    # Elkouss et al. 2009 has threshold 1.09%, i.e. f = 1.15 even for an infinite frame, and
-    # the finite frame adds its own gap (measured: 1.19-1.23 at 1%, 1.14-1.15 at 2%)
+    # four frames of n = 65536 at each QBER. Rates 0.905-0.95 are Kvant's own designs
+    # (thresholds from kvant.qkd._ldpc_design's density evolution); measured at seed 1: 1.20 at
+    # 0.5%, 1.14 at 1%, 1.15 at 2%. The rate-0.945 code used at 0.5% is limited by the 0.92
+    # threshold margin, so the bound below 5% stays above the 1.15 of the literature
     reconciler = LdpcReconciler()
     code, _, _ = reconciler.choose_code(qber)
     alice, bob = noisy_pair(4 * (code.num_bits - code.puncture_order.size), qber, 1)
@@ -224,6 +381,12 @@ def test_bad_options() -> None:
         LdpcReconciler(SMALL, threshold_margin=3.0)
     with pytest.raises(ConfigError):
         LdpcReconciler(SMALL, min_sum_scale=1.5)
+    with pytest.raises(ConfigError, match="stall_iterations"):
+        LdpcReconciler(SMALL, stall_iterations=0)
+    with pytest.raises(ConfigError, match="progress_ratio"):
+        LdpcReconciler(SMALL, progress_ratio=1.5)
+    with pytest.raises(ConfigError, match="progress_window"):
+        LdpcReconciler(SMALL, progress_window=0)
     key = np.zeros(10, np.uint8)
     with pytest.raises(ConfigError):
         LdpcReconciler(SMALL).reconcile(key, key, 0.6, ClassicalChannel())

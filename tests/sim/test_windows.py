@@ -10,7 +10,7 @@ from kvant.circuit import GATES, Circuit
 from kvant.errors import ConfigError
 from kvant.sim import Block, blocks_to_circuit, fuse
 from kvant.sim._windows import plan_windows
-from kvant.testing import dense_unitary, random_circuit
+from kvant.testing import dense_unitary, random_circuit, random_unitary
 
 ALL_GATES = [*sorted(GATES), "unitary"]
 
@@ -60,3 +60,31 @@ def test_sizes_that_cannot_hold_a_block_are_refused() -> None:
         plan_windows(blocks, 6, window_qubits=3, lane_qubits=1)
     with pytest.raises(ConfigError, match="lane_qubits"):
         plan_windows(blocks, 6, window_qubits=7, lane_qubits=1)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_lanes_are_the_lowest_qubits_no_block_of_the_window_moves_or_controls(seed: int) -> None:
+    n = 9
+    circuit = random_circuit(n, 10, seed=20 + seed, gate_set=ALL_GATES)
+    blocks = [b for b in fuse(circuit) if isinstance(b, Block)]
+    for window in plan_windows(blocks, n, window_qubits=8, lane_qubits=2, low_qubits=1):
+        busy = {q for b in window.blocks if b.kind != "diagonal" for q in b.qubits}
+        free = [q for q in range(n) if q not in busy]
+        assert window.qubits[:2] == tuple(free[:2])
+
+
+def test_without_controls_every_qubit_below_the_highest_lane_is_in_the_window() -> None:
+    # quantum-volume-like layers: dense pairs only, so the chunk is read in contiguous runs
+    rng = np.random.default_rng(5)
+    n = 14
+    circuit = Circuit(n)
+    for _ in range(6):
+        order = rng.permutation(n)
+        for k in range(n // 2):
+            u = random_unitary(2, seed=rng)
+            circuit.unitary(u, [int(order[2 * k]), int(order[2 * k + 1])])
+    blocks = [b for b in fuse(circuit) if isinstance(b, Block)]
+    windows = plan_windows(blocks, n, window_qubits=10, lane_qubits=3, low_qubits=2)
+    assert len(windows) >= 2
+    for window in windows:
+        assert set(range(max(window.qubits[:3]) + 1)) <= set(window.qubits)

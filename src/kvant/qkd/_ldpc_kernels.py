@@ -1,4 +1,6 @@
-"""Compiled belief-propagation decoder for syndrome reconciliation (Numba).
+"""Compiled belief-propagation decoder for syndrome reconciliation (Numba), one frame at a
+time: the reference that the 16-frame decoder of the reconciler (:mod:`kvant.qkd._ldpc_simd`)
+matches bit for bit, the phi table both use, and the syndrome of many frames.
 
 Layered (row-serial) decoding: checks are processed one after the other and each updates the
 bit posteriors at once, which converges in about half the iterations of flooding (Hocevar,
@@ -12,10 +14,8 @@ Alice's frame x with H x = s, given Bob's frame as side information):
 - ``min-sum``: the same with phi(sum phi) replaced by alpha * min |Q| (normalised min-sum,
   Chen & Fossorier, IEEE Trans. Commun. 50, 406 (2002)).
 
-Everything is float32 with int32 edge indices, and one scratch buffer per call: a frame's
-posteriors (n floats) and messages (one float per edge) stay in the L2 cache for the frame
-lengths used here. LLRs are log P(x = 0) / P(x = 1); the hard decision is x = 1 where the
-posterior is < 0.
+Everything is float32 with int32 edge indices, and one scratch buffer per call. LLRs are
+log P(x = 0) / P(x = 1); the hard decision is x = 1 where the posterior is < 0.
 
 Stopping: while a check is processed the kernel also tests its parity on the updated
 posteriors (free: the values are in registers), so each iteration counts the checks that were
@@ -31,27 +31,46 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["PHI_TABLE_STEP", "decode_frames", "layered_decode", "phi_table"]
+__all__ = [
+    "MESSAGE_UNIT",
+    "PHI_TABLE_STEP",
+    "decode_frames",
+    "frame_syndromes",
+    "layered_decode",
+    "phi_table",
+]
 
 PHI_TABLE_STEP = 1.0 / 256.0
+MESSAGE_UNIT = 2.0**-12
+"""Sum-product messages are multiples of this (see :func:`phi_table`)."""
 _PHI_MAX_X = 16.0
 _BIG = 1e30
 
 
 def phi_table() -> NDArray[np.float32]:
-    """phi(x) = -ln tanh(x/2) at the centres of bins of width 1/256 on [0, 16).
+    """phi(x) = -ln tanh(x/2) at the centres of bins of width 1/256 on [0, 16), rounded to
+    multiples of :data:`MESSAGE_UNIT` = 2^-12.
 
     The kernel reads phi(x) as the entry of the bin that holds x (x >= 16 reads the last
-    entry, phi ~ 2e-7): one multiply and one load from a 16 KiB table that stays in L1. The
-    bin-centre value caps phi at 6.2 for |x| < 1/256, a message that says "no information"
-    either way.
+    entry): one multiply and one load from a 16 KiB table that stays in L1. The bin-centre
+    value caps phi at 6.93 for |x| < 1/256, a message that says "no information" either way.
+    The rounding (at most 2^-13; phi < 2^-13 becomes 0, i.e. x > 9.0 counts as certain) makes
+    every check-to-bit message a multiple of 2^-12 below 8 in magnitude, which the
+    16-frame decoder (:mod:`kvant.qkd._ldpc_simd`) stores exactly as an int16, halving its
+    memory traffic; sums of up to 4096 table entries are then exact in float32, so the
+    decoders agree bit for bit whatever order they add in. Measured with n = 65536, 16
+    frames (4 seeds at QBER 2%, 2 at 5%): efficiency 1.1480 vs 1.1474 and 1.0837 vs 1.0824
+    unrounded, iterations the same, within the spread between seeds (0.002-0.01).
 
     >>> t = phi_table()
-    >>> bool(abs(t[128] - (-np.log(np.tanh(128.5 / 256 / 2)))) < 1e-6)
+    >>> bool(abs(t[128] - (-np.log(np.tanh(128.5 / 256 / 2)))) <= MESSAGE_UNIT / 2)
     True
+    >>> bool(np.all(t * 4096 == np.round(t * 4096))), float(t.max()) < 8.0
+    (True, True)
     """
     x = (np.arange(int(_PHI_MAX_X / PHI_TABLE_STEP)) + 0.5) * PHI_TABLE_STEP
-    table: NDArray[np.float32] = (-np.log(np.tanh(x / 2.0))).astype(np.float32)
+    exact = -np.log(np.tanh(x / 2.0))
+    table: NDArray[np.float32] = (np.round(exact / MESSAGE_UNIT) * MESSAGE_UNIT).astype(np.float32)
     return table
 
 
@@ -205,3 +224,21 @@ def decode_frames(  # pragma: no cover - compiled
             max_iterations, min_sum, alpha, table, stall_iterations,
         )  # fmt: skip
     return ok, iterations
+
+
+@numba.njit(cache=True)
+def frame_syndromes(  # pragma: no cover - compiled
+    check_start: NDArray[np.int32], check_vars: NDArray[np.int32], bits: NDArray[np.uint8]
+) -> NDArray[np.uint8]:
+    """H x over GF(2) for each row x of ``bits`` (F x n, 0/1): F x m syndrome bits. The same
+    as :meth:`kvant.qkd.LdpcCode.syndrome` (64 frames of 65536 bits: 0.04 s of CPU instead of
+    0.5 s)."""
+    out = np.zeros((bits.shape[0], check_start.size - 1), dtype=np.uint8)
+    for f in range(bits.shape[0]):
+        row = bits[f]
+        for c in range(check_start.size - 1):
+            parity = np.uint8(0)
+            for k in range(check_start[c], check_start[c + 1]):
+                parity ^= row[check_vars[k]]
+            out[f, c] = parity & np.uint8(1)
+    return out

@@ -27,7 +27,7 @@ class EncodedWindow:
     """A window ready for :func:`~kvant.sim._numba_kernels.run_window`."""
 
     outer_offsets: Ints
-    io: tuple[Ints, Ints, Ints]
+    io: tuple[Ints, ...]
     lanes: int
     plan: tuple[Ints, ...]
     fdata: NDArray[Any]
@@ -79,11 +79,41 @@ def _diagonal_table(
     return info, block.data[index].reshape(-1)
 
 
-def _io_tables(window: Window) -> tuple[Ints, Ints, Ints]:
-    """Lane offsets, row offsets and rows in memory order (see ``_chunk_io``)."""
+#: Runs copied through the permutation table have ``2**_MIN_RUN_BITS`` to ``2**_MAX_RUN_BITS``
+#: amplitudes: shorter runs are copied in tiles; longer ones are cut (the table stays in L1).
+_MIN_RUN_BITS, _MAX_RUN_BITS = 5, 12
+
+
+def _run_tables(window: Window) -> tuple[Ints, Ints, Ints]:
+    """``(perm, run_offsets, run_buffer)`` of the run copy (see ``_chunk_io``), or empty arrays.
+
+    With qubits ``0..c-1`` in the window, a chunk is ``2**(w-c)`` contiguous runs of ``2**c``
+    amplitudes: amplitude ``m`` of the run at ``run_offsets[j]`` goes to buffer index
+    ``run_buffer[j] + perm[m]``. Empty when the lanes are qubits ``0..lanes-1`` (rows are runs
+    already) or the runs would be short.
+    """
+    lanes = window.qubits[: window.lane_qubits]
+    local = {q: m for m, q in enumerate(window.qubits)}
+    run_bits = 0
+    while run_bits < _MAX_RUN_BITS and run_bits in local:
+        run_bits += 1
+    empty = np.zeros(0, np.int64)
+    if lanes == tuple(range(len(lanes))) or run_bits < _MIN_RUN_BITS:
+        return empty, empty, empty
+    rest = sorted(q for q in window.qubits if q >= run_bits)  # ascending: runs in memory order
+    return (
+        bit_offsets([local[q] for q in range(run_bits)]),
+        bit_offsets(rest),
+        bit_offsets([local[q] for q in rest]),
+    )
+
+
+def _io_tables(window: Window) -> tuple[Ints, ...]:
+    """Lane offsets, row offsets, rows in memory order and the run tables (see ``_chunk_io``)."""
     rows = bit_offsets(list(window.qubits[window.lane_qubits :]))
     order = np.argsort(rows, kind="stable").astype(np.int64)
-    return bit_offsets(list(window.qubits[: window.lane_qubits])), rows, order
+    lanes = bit_offsets(list(window.qubits[: window.lane_qubits]))
+    return (lanes, rows, order, *_run_tables(window))
 
 
 def encode_window(window: Window, num_qubits: int, real_dtype: np.dtype[Any]) -> EncodedWindow:

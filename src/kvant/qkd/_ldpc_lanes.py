@@ -1,0 +1,264 @@
+"""Bob's side of blind LDPC decoding on 16 frames at once: lanes that frames enter and leave.
+
+Each of the :data:`~kvant.qkd._ldpc_simd.LANES` lanes of a :class:`LaneDecoder` holds one
+frame. :meth:`LaneDecoder.run` sweeps all lanes together (one layered iteration per sweep,
+:mod:`kvant.qkd._ldpc_simd`) until at least one frame needs the protocol: its hard decision
+satisfies the syndrome (*converged*), or its count of unsatisfied checks has not reached a new
+minimum for ``stall_iterations`` sweeps, or fell by less than 3% (``progress_ratio``) over the
+last 4 sweeps, or it ran ``max_iterations`` sweeps (*stalled*: Alice
+reveals more bits, :meth:`LaneDecoder.pin`, and the lane goes on from its messages). The
+others keep their state, so a frame that converges is replaced at once by the next one and
+the lanes stay busy whatever the spread of iterations per frame.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from kvant.qkd._ldpc_codes import LdpcCode
+from kvant.qkd._ldpc_kernels import MESSAGE_UNIT, phi_table
+from kvant.qkd._ldpc_simd import LANES, VECTOR_KERNEL, lane_satisfied, sweep_lanes, sweep_vector
+
+__all__ = ["DecoderStats", "LaneDecoder"]
+
+_PHI = phi_table()
+
+
+@dataclass(frozen=True)
+class DecoderStats:
+    """Work done by the decoder during one reconciliation.
+
+    Attributes:
+        frames: Frames decoded.
+        edges: Edges of the code (ones in H).
+        sweeps: Layered iterations over all lanes (each costs ``LANES * edges`` updates).
+        frame_iterations: Iterations summed over frames (lanes that held no frame or had
+            converged do not count).
+        decoder_seconds: CPU time spent in the sweeps (the process's, single-threaded).
+
+    >>> s = DecoderStats(frames=2, edges=1000, sweeps=10, frame_iterations=20,
+    ...                  decoder_seconds=0.5)
+    >>> s.iterations_per_frame, s.edge_updates_per_second
+    (10.0, 40000.0)
+    >>> DecoderStats.from_dict(s.to_dict()) == s
+    True
+    """
+
+    frames: int
+    edges: int
+    sweeps: int
+    frame_iterations: int
+    decoder_seconds: float
+
+    @property
+    def iterations_per_frame(self) -> float:
+        """Mean layered iterations per frame, over every attempt."""
+        return self.frame_iterations / self.frames if self.frames else 0.0
+
+    @property
+    def lane_occupancy(self) -> float:
+        """Fraction of lane sweeps that decoded a frame."""
+        return self.frame_iterations / (LANES * self.sweeps) if self.sweeps else 0.0
+
+    @property
+    def edge_updates_per_second(self) -> float:
+        """Useful edge updates (frame iterations x edges) per CPU second of decoding."""
+        work = self.frame_iterations * self.edges
+        return work / self.decoder_seconds if self.decoder_seconds > 0 else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON form; inverse of :meth:`from_dict`."""
+        return {
+            "frames": self.frames,
+            "edges": self.edges,
+            "sweeps": self.sweeps,
+            "frame_iterations": self.frame_iterations,
+            "decoder_seconds": self.decoder_seconds,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DecoderStats:
+        """Rebuild from :meth:`to_dict` output."""
+        return cls(
+            frames=int(data["frames"]),
+            edges=int(data["edges"]),
+            sweeps=int(data["sweeps"]),
+            frame_iterations=int(data["frame_iterations"]),
+            decoder_seconds=float(data["decoder_seconds"]),
+        )
+
+
+def _aligned_zeros(shape: tuple[int, int], dtype: type[np.generic]) -> NDArray[Any]:
+    """Zeros whose rows start on 64-byte boundaries (a row of 16 float32 lanes is one cache
+    line; NumPy only promises 16 bytes, and a row split over two lines costs 2 accesses)."""
+    size = int(np.prod(shape)) * np.dtype(dtype).itemsize
+    buffer = np.zeros(size + 64, np.uint8)
+    start = -buffer.ctypes.data % 64
+    out: NDArray[Any] = buffer[start : start + size].view(dtype).reshape(shape)
+    return out
+
+
+class LaneDecoder:
+    """Belief-propagation state of up to :data:`LANES` frames of one code.
+
+    Args:
+        code: The code.
+        min_sum: Normalised min-sum instead of sum-product.
+        alpha: Normalisation of min-sum.
+        stall_iterations: A frame stalls after this many sweeps without a new minimum of
+            unsatisfied checks.
+        max_iterations: ... or after this many sweeps in one attempt ...
+        progress_ratio, progress_window: ... or when its count of unsatisfied checks is above
+            ``progress_ratio`` times the count ``progress_window`` sweeps before (slow
+            progress: a plateau is coming; 0 turns this off).
+        vector: Use the LLVM vector kernel (sum-product only; default: where it compiled).
+    """
+
+    def __init__(
+        self,
+        code: LdpcCode,
+        *,
+        min_sum: bool = False,
+        alpha: float = 0.8,
+        stall_iterations: int = 3,
+        max_iterations: int = 100,
+        progress_ratio: float = 0.97,
+        progress_window: int = 4,
+        vector: bool | None = None,
+    ) -> None:
+        self.code = code
+        self.min_sum = min_sum
+        self.alpha = alpha
+        self.stall_iterations = stall_iterations
+        self.max_iterations = max_iterations
+        self.vector = (VECTOR_KERNEL if vector is None else vector) and not min_sum
+        self.syn = _aligned_zeros((code.num_checks, LANES), np.float32)
+        self.syn[:] = 1.0
+        self.posterior = _aligned_zeros((code.num_bits, LANES), np.float32)
+        # sum-product messages are signed phi-table entries, multiples of MESSAGE_UNIT
+        self._unit = 1.0 if min_sum else MESSAGE_UNIT
+        self.messages = _aligned_zeros((code.num_edges, LANES), np.float32 if min_sum else np.int16)
+        self.active = np.zeros(LANES, np.float32)
+        self.frame = np.full(LANES, -1, np.int64)
+        self._scratch = _aligned_zeros((int(np.diff(code.check_start).max()), LANES), np.float32)
+        self._unsatisfied = np.zeros(LANES, np.int32)
+        self._best = np.zeros(LANES, np.int64)
+        self._since = np.zeros(LANES, np.int64)
+        self._iterations = np.zeros(LANES, np.int64)
+        self.progress_ratio = progress_ratio
+        self.progress_window = progress_window
+        self._recent = np.zeros((progress_window + 1, LANES), np.int64)
+        self.sweeps = 0
+        self.frame_iterations = 0
+        self.seconds = 0.0
+
+    def free_lanes(self) -> NDArray[np.int64]:
+        """Lanes that hold no frame."""
+        return np.flatnonzero(self.frame < 0)
+
+    def load(
+        self, lane: int, frame: int, syndrome: NDArray[np.uint8], channel_llr: NDArray[np.float32]
+    ) -> None:
+        """Start ``frame`` in ``lane`` from its channel LLRs and zero messages."""
+        self.frame[lane] = frame
+        self.syn[:, lane] = 1.0 - 2.0 * syndrome.astype(np.float32)
+        self.restart(lane, channel_llr)
+
+    def restart(self, lane: int, channel_llr: NDArray[np.float32]) -> None:
+        """Forget the lane's messages and start it again from ``channel_llr``."""
+        self.posterior[:, lane] = channel_llr
+        self.messages[:, lane] = 0.0
+        self.active[lane] = 1.0
+        self._next_attempt(lane)
+
+    def pin(self, lane: int, positions: NDArray[np.int64], delta: NDArray[np.float32]) -> None:
+        """Move the lane's posteriors at ``positions`` by ``delta`` (bits Alice revealed) and
+        start its next attempt, keeping its messages."""
+        self.posterior[positions, lane] += delta
+        self.active[lane] = 1.0
+        self._next_attempt(lane)
+
+    def release(self, lane: int) -> None:
+        """Empty the lane (its frame is finished)."""
+        self.frame[lane] = -1
+        self.active[lane] = 0.0
+
+    def decisions(self, lane: int, positions: NDArray[np.int64]) -> NDArray[np.uint8]:
+        """Hard decisions (1 where the posterior is < 0) of the lane at ``positions``."""
+        out: NDArray[np.uint8] = (self.posterior[positions, lane] < 0.0).astype(np.uint8)
+        return out
+
+    def _next_attempt(self, lane: int) -> None:
+        self._best[lane] = self.code.num_checks + 1
+        self._since[lane] = 0
+        self._iterations[lane] = 0
+
+    def run(self) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """Sweep until some frame converged or stalled.
+
+        Returns:
+            (lanes whose hard decision satisfies the syndrome, lanes that stalled); both
+            empty only when no lane holds an active frame.
+        """
+        code = self.code
+        on = self.active > 0
+        if not on.any():
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        start = time.process_time()
+        while True:
+            state = (self.syn, self.posterior, self.messages, self.active, _PHI)
+            work = (self._unsatisfied, self._scratch)
+            if self.vector:
+                sweep_vector(code.check_start, code.check_vars, *state, *work)
+            else:
+                sweep_lanes(
+                    code.check_start, code.check_vars, *state, *work, self.min_sum, self.alpha,
+                    self._unit,
+                )  # fmt: skip
+            self.sweeps += 1
+            self.frame_iterations += int(on.sum())
+            self._iterations += on
+            unsatisfied = self._unsatisfied.astype(np.int64)
+            candidates = np.flatnonzero(on & (unsatisfied == 0))
+            exact = [
+                lane_satisfied(code.check_start, code.check_vars, self.syn, self.posterior, lane)
+                for lane in candidates
+            ]
+            converged = candidates[np.asarray(exact, dtype=bool)]
+            better = on & (unsatisfied < self._best)
+            self._best = np.where(better, unsatisfied, self._best)
+            self._since = np.where(better, 0, self._since + on)
+            w = self.progress_window
+            self._recent[self.sweeps % (w + 1)] = unsatisfied
+            slow = (
+                (self.progress_ratio > 0.0)
+                & (self._iterations > w)
+                & (unsatisfied > self.progress_ratio * self._recent[(self.sweeps - w) % (w + 1)])
+            )
+            stuck = on & (
+                (self._since >= self.stall_iterations)
+                | (self._iterations >= self.max_iterations)
+                | slow
+            )
+            stuck[converged] = False
+            stalled = np.flatnonzero(stuck)
+            if converged.size or stalled.size:
+                self.active[converged] = 0.0
+                self.active[stalled] = 0.0
+                self.seconds += time.process_time() - start
+                return converged, stalled
+
+    def stats(self, frames: int) -> DecoderStats:
+        """What the decoder did so far, for ``frames`` frames."""
+        return DecoderStats(
+            frames=frames,
+            edges=self.code.num_edges,
+            sweeps=self.sweeps,
+            frame_iterations=self.frame_iterations,
+            decoder_seconds=self.seconds,
+        )
