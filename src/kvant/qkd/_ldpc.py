@@ -46,7 +46,6 @@ from kvant.errors import ConfigError
 from kvant.qkd._asymptotic import binary_entropy
 from kvant.qkd._classical import ClassicalChannel
 from kvant.qkd._ldpc_codes import DEFAULT_FRAME_BITS, LdpcCode, code_family
-from kvant.qkd._ldpc_kernels import frame_syndromes
 from kvant.qkd._ldpc_lanes import DecoderStats, LaneDecoder
 from kvant.qkd._polyhash import poly_hash
 from kvant.qkd._reconcile import ReconciliationResult, check_keys
@@ -262,7 +261,7 @@ class LdpcReconciler:
         x[:, key_positions] = a_key.reshape(frames, k)
         punctured = code.puncture_order[:p0]
         x[:, punctured] = rng.integers(0, 2, (frames, p0), dtype=np.uint8)
-        syndromes = frame_syndromes(code.check_start, code.check_vars, x)
+        syndromes = code.syndrome(x)
         hash_key = int(rng.integers(0, 2**63))
         frame_keys = a_key.reshape(frames, k)
         tags = np.asarray([_frame_tag(frame_keys[f], hash_key) for f in range(frames)], "<u4")
@@ -277,11 +276,10 @@ class LdpcReconciler:
         q = min(max(qber_estimate, _MIN_QBER), 0.5)
         llr = math.log((1.0 - q) / q)
         # shortened zeros (modulated, padding) are known: +60
-        posterior = np.full((frames, n), _KNOWN_LLR, dtype=np.float32)
-        posterior[:, key_positions] = llr * (1.0 - 2.0 * b_key.reshape(frames, k))
-        posterior[:, punctured] = 0.0
-        posterior[frames - 1, key_positions[np.arange(alice.size, padded) % k]] = _KNOWN_LLR
-        channel_llr = posterior.copy()
+        channel_llr = np.full((frames, n), _KNOWN_LLR, dtype=np.float32)
+        channel_llr[:, key_positions] = llr * (1.0 - 2.0 * b_key.reshape(frames, k))
+        channel_llr[:, punctured] = 0.0
+        channel_llr[frames - 1, key_positions[np.arange(alice.size, padded) % k]] = _KNOWN_LLR
         # what Alice reveals on each retry: the punctured bits (last punctured first), then,
         # once none is left, key bits in a public random order (never give up silently)
         order = np.concatenate(
@@ -295,14 +293,19 @@ class LdpcReconciler:
         )  # fmt: skip
         decided = np.zeros((frames, k), np.uint8)
         history: list[int] = []
+
+        def start_level() -> int:
+            """Bits revealed before a frame's first attempt: one step below the median of
+            what earlier frames needed (none yet: 0, i.e. at p_0)."""
+            return max(0, int(np.median(history)) - step) if history else 0
+
         attempts = 0
         queued = 0
         while True:
             free = decoder.free_lanes()
             entering = np.arange(queued, min(queued + free.size, frames), dtype=np.int64)
             queued += entering.size
-            # a frame starts where earlier frames succeeded, one step lower (none yet: at p_0)
-            ahead = max(0, int(np.median(history)) - step) if history else 0
+            ahead = start_level()
             if entering.size and ahead:
                 counts = np.full(entering.size, ahead, np.int64)
                 self._reveal(channel, x, order, entering, revealed, channel_llr, counts)
@@ -328,8 +331,7 @@ class LdpcReconciler:
             report = np.concatenate([[failed.size], decoder.frame[failed], finished])
             channel.send("bob", "ldpc/decoding-failed", report.astype("<u4").tobytes())
             # a failed frame gets `step` more bits, or catches up with where new frames start
-            ahead = max(0, int(np.median(history)) - step) if history else 0
-            counts = np.maximum(step, ahead - revealed[decoder.frame[failed]])
+            counts = np.maximum(step, start_level() - revealed[decoder.frame[failed]])
             pins = self._reveal(
                 channel, x, order, decoder.frame[failed], revealed, channel_llr, counts
             )

@@ -38,6 +38,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from kvant.errors import ConfigError
+from kvant.qkd._ldpc_kernels import frame_syndromes
 
 __all__ = ["DEGREE_DISTRIBUTIONS", "DegreeDistribution", "LdpcCode", "build_code", "code_family"]
 
@@ -181,10 +182,16 @@ class LdpcCode:
         >>> code.syndrome(np.zeros(2048, np.uint8)).any()
         np.False_
         """
-        gathered = np.asarray(bits, dtype=np.uint8)[..., self.check_vars]
-        counts = np.add.reduceat(gathered, self.check_start[:-1], axis=-1)
-        out: NDArray[np.uint8] = (counts & 1).astype(np.uint8)
-        return out
+        frames = np.ascontiguousarray(bits, dtype=np.uint8)
+        if frames.ndim not in (1, 2) or frames.shape[-1] != self.num_bits:
+            raise ConfigError(
+                f"need frames of {self.num_bits} bits (1-D, or 2-D with one frame per row),"
+                f" got shape {frames.shape}"
+            )
+        out: NDArray[np.uint8] = frame_syndromes(
+            self.check_start, self.check_vars, frames.reshape(-1, self.num_bits)
+        )
+        return out.reshape(*frames.shape[:-1], self.num_checks)
 
     def dense(self) -> NDArray[np.uint8]:
         """H as a dense 0/1 matrix (small codes, tests)."""
