@@ -291,6 +291,8 @@ def efficiency(quick: bool) -> list[dict[str, Any]]:
     rows = []
     seeds = 2 if quick else 5
     for name, rec in _reconcilers().items():
+        if name.startswith("ldpc"):
+            continue  # ldpc_efficiency: more seeds, and the exact phi table beside
         for qber in (0.005, 0.01, 0.02, 0.05, 0.10):
             values = []
             for seed in range(1 if name.startswith("ldpc") else seeds):
@@ -305,18 +307,81 @@ def efficiency(quick: bool) -> list[dict[str, Any]]:
     return rows
 
 
+def ldpc_needed_efficiency(frames: int = 16, seeds: tuple[int, ...] = (7, 8)) -> str:
+    """Efficiency the blind protocol ends at, per code of the family, at 15%, 50% and 95% of
+    the QBER range the code serves, starting every frame from efficiency 1.05: the table
+    :data:`kvant.qkd._ldpc_start.NEEDED_EFFICIENCY` (printed as its Python source)."""
+    family = code_family(DEFAULT_FRAME_BITS)
+    rec = LdpcReconciler(start_efficiency=1.05)
+    served = sorted((c.threshold_qber * rec.threshold_margin, c.rate) for c in family)
+    lines = []
+    for i, (top, rate) in enumerate(served):
+        low = served[i - 1][0] if i else 0.003
+        points = []
+        for qber in (low + 0.15 * (top - low), (low + top) / 2, top - 0.05 * (top - low)):
+            values = []
+            for seed in seeds:
+                n = _key_bits("ldpc", rec, qber, 0, frames)
+                alice, bob = _pair(n, qber, seed)
+                result = rec.reconcile(alice, bob, qber, ClassicalChannel(), seed=seed)
+                values.append(result.efficiency)
+            points.append(f"({qber:.5f}, {np.mean(values):.3f})")
+        lines.append(f"    {rate}: ({', '.join(points)}),")
+        print(lines[-1], flush=True)
+    return "NEEDED_EFFICIENCY = {\n" + "\n".join(lines) + "\n}"
+
+
+def ldpc_efficiency(quick: bool) -> list[dict[str, Any]]:
+    """LDPC efficiency at QBER 0.5%-10% (4 frames, seeds 100-102; one seed with ``quick``),
+    with the decoder's 64-entry phi table (``ldpc-sum-product``, the default) and with the
+    exact 4096-entry one (``ldpc-exact-phi``, plain Numba kernel): what the small table
+    costs."""
+    rows = []
+    seeds = (0,) if quick else (0, 1, 2)
+    for name, rec in (("ldpc-sum-product", LdpcReconciler()),
+                      ("ldpc-exact-phi", LdpcReconciler(exact_phi=True))):  # fmt: skip
+        for qber in (0.005, 0.01, 0.02, 0.05, 0.10):
+            values = []
+            n = _key_bits(name, rec, qber, 0, 4)
+            for seed in seeds:
+                alice, bob = _pair(n, qber, 100 + seed)
+                result = rec.reconcile(alice, bob, qber, ClassicalChannel(), seed=seed)
+                if not np.array_equal(result.bob_key, alice):
+                    raise SystemExit(f"{name} failed to reconcile at QBER {qber}")
+                values.append(result.efficiency)
+            rows.append({"method": name, "qber": qber, "bits": n,
+                         "efficiency": float(np.mean(values)), "runs": len(values),
+                         "efficiency_per_seed": values})  # fmt: skip
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, help="write JSON here")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="smaller sizes (smoke test)")
+    parser.add_argument(
+        "--ldpc-only", action="store_true",
+        help="only the LDPC rows: decoder throughput at 16/64 frames, trade-off, efficiency",
+    )  # fmt: skip
+    parser.add_argument(
+        "--ldpc-needed", action="store_true",
+        help="measure and print kvant.qkd._ldpc_start.NEEDED_EFFICIENCY (about 2 min)",
+    )  # fmt: skip
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     load_before = os.getloadavg()
     start = time.perf_counter()
-    rows = throughput(args.repeats, args.quick) + pipeline(args.repeats, args.quick)
-    effs = efficiency(args.quick)
+    cpu_start = time.process_time()
+    if args.ldpc_needed:
+        print(ldpc_needed_efficiency())
+        return
+    if args.ldpc_only:
+        rows, effs = ldpc_decoder(args.quick), ldpc_efficiency(args.quick)
+    else:
+        rows = throughput(args.repeats, args.quick) + pipeline(args.repeats, args.quick)
+        effs = efficiency(args.quick) + ldpc_efficiency(args.quick)
     print(
         f"{'stage':40} {'bits':>10} {'wall s':>8} {'Mbit/s':>8} {'cpu s':>8} {'Mbit/s':>8}  notes"
     )
@@ -343,11 +408,18 @@ def main() -> None:
         print(f"{method:20} " + " ".join(f"{v:>7.3f}" for v in values))
     print("\ncascade-python is not on PyPI; published: 19-36 kbit/s, f 1.15-1.21 (original), "
           "1.08-1.11 (BICONF)")  # fmt: skip
+    load_after = os.getloadavg()
+    wall_s, cpu_s = time.perf_counter() - start, time.process_time() - cpu_start
+    before = " ".join(f"{v:.2f}" for v in load_before)
+    after = " ".join(f"{v:.2f}" for v in load_after)
+    print(f"one core; wall {wall_s:.1f} s, CPU {cpu_s:.1f} s; load average (1/5/15 min)"
+          f" before {before}, after {after} (2 cores: above 1, others shared them)")  # fmt: skip
     result = {
         "machine": {
             "python": platform.python_version(), "cpu": platform.processor() or platform.machine(),
             "cores_used": 1, "load_average_before": load_before,
-            "load_average_after": os.getloadavg(), "wall_seconds": time.perf_counter() - start,
+            "load_average_after": load_after, "wall_seconds": wall_s,
+            "cpu_seconds": cpu_s,
         },
         "throughput": rows, "efficiency": effs, "published": PUBLISHED,
     }  # fmt: skip

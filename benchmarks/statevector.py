@@ -12,19 +12,23 @@ Aer (``statevector`` method, single and double precision, default fusion), Qulac
 
 Times are medians over ``--repeats`` runs after one warm-up run, taken round-robin across tools
 so that load from other processes hits all of them alike (the load average is recorded per
-tool). CPU time (all threads of the process) is recorded beside wall time, and the ratio is also
-given in CPU time: on a shared machine a run whose threads wait for a core loses wall time but
-not CPU time. A tool whose warm-up shows it would overrun ``--budget-s`` gets fewer runs (3, or 1 if
-one run is longer than the budget; recorded) so that the default finishes in about ten
-minutes; ``--budget-s 1e9`` gives every tool ``--repeats`` runs. Aer in single precision is
-left out by default (``--tools`` adds it): on H+CZ it is far slower than in double.
-Comparisons are at equal precision: kvant complex64 against qsim and
-Aer single, kvant complex128 against Aer double and Qulacs; the ratio is kvant's median over
-the fastest such peer's. Bandwidth fraction: kvant's passes over the state (one per window)
-times read+write of the state, per second, over the machine's measured copy bandwidth (the
-better of one and all threads copying a 1 GiB array). JIT compile time is measured in a fresh
-process with an empty Numba cache. At the smallest size each peer's state is checked against
-kvant's (fidelity), so a conversion mistake cannot pass for speed.
+tool, and printed per row as the range over tools). CPU time (all threads of the process) is
+recorded beside wall time, and the ratio is also given in CPU time: on a shared machine a run
+whose threads wait for a core loses wall time but not CPU time. Neither is neutral under load:
+tools that synchronise their threads once per gate (qsim, Qulacs, Aer: OpenMP) can lose more
+than kvant, which synchronises once per pass (at a load average of 4, qsim at 20 qubits took
+4-7 times as long as in ``results/statevector.json``, taken at 1.2-1.6), so quote ratios with
+the load column and prefer runs at a load average below 1. A tool whose warm-up shows it would
+overrun ``--budget-s`` gets fewer runs (3, or 1 if one run is longer than the budget; recorded)
+so that the default finishes in about ten minutes; ``--budget-s 1e9`` gives every tool
+``--repeats`` runs. Aer in single precision is left out by default (``--tools`` adds it): on
+H+CZ it is far slower than in double. Comparisons are at equal precision: kvant complex64
+against qsim and Aer single, kvant complex128 against Aer double and Qulacs; the ratio is
+kvant's median over the fastest such peer's. Bandwidth fraction: kvant's passes over the state
+(one per window) times read+write of the state, per second, over the machine's measured copy
+bandwidth (the better of one and all threads copying a 1 GiB array). JIT compile time is
+measured in a fresh process with an empty Numba cache. At the smallest size each peer's state
+is checked against kvant's (fidelity), so a conversion mistake cannot pass for speed.
 
 GPU engines (kvant's CuPy engine against cuStateVec, 28-32 qubits) are measured by
 ``statevector_gpu.py``, which runs where CuPy and a CUDA device are present.
@@ -326,10 +330,10 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
             for tool, timing in time_tools(runners, args.repeats, args.budget_s).items():
                 row["tools"][tool] |= timing
                 print(f"{name:10s} n={n} {tool:11s} {timing['median_s']:.3f} s", flush=True)
-            if states:
-                ref = states.get("kvant c128")
-                row["fidelity_vs_kvant_c128"] = {
-                    t: state_fidelity(ref, s) for t, s in states.items() if ref is not None
+            reference = next((t for t in ("kvant c128", "kvant c64") if t in states), None)
+            if reference is not None:  # against kvant's most precise state in this run
+                row[f"fidelity_vs_{reference.replace(' ', '_')}"] = {
+                    t: state_fidelity(states[reference], s) for t, s in states.items()
                 }
             describe = NumbaEngine("complex64").describe(circuit)
             row["kvant_plan"] = describe
@@ -366,7 +370,9 @@ def print_table(report: dict[str, Any]) -> None:
 
     tools = list(report["results"][0]["tools"]) if report["results"] else []
     table = Table(title="State-vector engines: median seconds (runs), kvant/fastest peer")
-    columns = ["circuit", "n", *tools, "c64 ratio (cpu)", "c128 ratio (cpu)", "BW c64", "passes"]
+    columns = [
+        "circuit", "n", *tools, "c64 ratio (cpu)", "c128 ratio (cpu)", "BW c64", "passes", "load",
+    ]  # fmt: skip
     for column in columns:
         table.add_column(column, justify="right")
     for row in report["results"]:
@@ -382,6 +388,8 @@ def print_table(report: dict[str, Any]) -> None:
         entry = row.get("kvant_complex64", {})
         cells.append(f"{entry.get('bandwidth_fraction', float('nan')):.0%}")
         cells.append(str(row["kvant_plan"]["passes"]))
+        loads = [row["tools"][t]["load_average"] for t in tools]
+        cells.append(f"{min(loads):.1f}-{max(loads):.1f}")
         table.add_row(*cells)
     console = Console(width=200)
     console.print(table)

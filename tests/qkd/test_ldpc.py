@@ -15,11 +15,25 @@ from kvant.qkd import ClassicalChannel, LdpcReconciler, Reconciler, code_family
 from kvant.qkd._ldpc_codes import DEGREE_DISTRIBUTIONS, DegreeDistribution, build_code
 from kvant.qkd._ldpc_kernels import (
     MESSAGE_UNIT,
+    frame_syndromes,
     layered_decode,
+    phi_log_index,
+    phi_log_table,
+    phi_lookup,
     phi_table,
 )
 from kvant.qkd._ldpc_lanes import DecoderStats, LaneDecoder
-from kvant.qkd._ldpc_simd import LANES, VECTOR_KERNEL, lane_satisfied, sweep_lanes, sweep_vector
+from kvant.qkd._ldpc_simd import (
+    CHECK_IR,
+    LANES,
+    VECTOR_KERNEL,
+    _avx512,
+    _parses,
+    lane_satisfied,
+    sweep_lanes,
+    sweep_vector,
+)
+from kvant.qkd._ldpc_start import NEEDED_EFFICIENCY, predicted_efficiency
 
 Pair = Callable[[int, float, int], tuple[np.ndarray, np.ndarray]]
 SMALL = 2048
@@ -100,6 +114,19 @@ def test_codes_follow_their_distribution_with_untainted_puncturing(index: int) -
         code.syndrome(rows[:, :-1])
 
 
+def test_frame_syndromes_pack_64_frames_per_word() -> None:
+    # 64 frames share one 64-bit XOR per edge; 70 frames span two words, the second partial
+    code = code_family(TINY)[2]
+    rows = np.random.default_rng(9).integers(0, 2, (70, TINY), dtype=np.uint8)
+    h = code.dense().astype(np.int64)
+    expected = rows.astype(np.int64) @ h.T % 2
+    np.testing.assert_array_equal(
+        frame_syndromes(code.check_start, code.check_vars, rows), expected
+    )
+    one = frame_syndromes(code.check_start, code.check_vars, rows[5:6])
+    np.testing.assert_array_equal(one, expected[5:6])
+
+
 def test_construction_is_deterministic_and_validated() -> None:
     a = build_code(DEGREE_DISTRIBUTIONS[3], 1024, seed=7)
     b = build_code(DEGREE_DISTRIBUTIONS[3], 1024, seed=7)
@@ -109,16 +136,23 @@ def test_construction_is_deterministic_and_validated() -> None:
         build_code(DEGREE_DISTRIBUTIONS[0], 512)
 
 
-@pytest.mark.parametrize("min_sum", [False, True])
-def test_one_check_update_matches_the_tanh_rule(min_sum: bool) -> None:
+@pytest.mark.parametrize(
+    ("min_sum", "table", "tolerance"),
+    [(False, phi_table(), 0.01), (False, phi_log_table(), 0.1), (True, phi_table(), 0.01)],
+    ids=["exact-table", "log-table", "min-sum"],
+)
+def test_one_check_update_matches_the_tanh_rule(
+    min_sum: bool, table: np.ndarray, tolerance: float
+) -> None:
     # one check x0 + x1 + x2 = 1: the message to bit k is
     # (-1)^s 2 atanh(prod_{j != k} tanh(L_j / 2)) (Richardson & Urbanke 2008, Sec. 2.5), or
-    # for normalised min-sum (-1)^s alpha prod sign(L_j) min |L_j| (Chen & Fossorier 2002)
+    # for normalised min-sum (-1)^s alpha prod sign(L_j) min |L_j| (Chen & Fossorier 2002);
+    # the 64-entry table is within half the fall of phi over a quarter octave (< 0.1 here)
     llr = np.array([1.0, 2.0, -0.5], dtype=np.float32)
     posterior = llr.copy()
     layered_decode(
         np.array([0, 3], np.int32), np.array([0, 1, 2], np.int32), np.array([1], np.uint8),
-        posterior, np.zeros(3, np.float32), 1, min_sum, 0.75, phi_table(), 5,
+        posterior, np.zeros(3, np.float32), 1, min_sum, 0.75, table, 5,
     )  # fmt: skip
     for k in range(3):
         others = np.delete(llr.astype(np.float64), k)
@@ -126,7 +160,43 @@ def test_one_check_update_matches_the_tanh_rule(min_sum: bool) -> None:
             expected = -0.75 * np.prod(np.sign(others)) * np.abs(others).min()
         else:
             expected = -2.0 * np.arctanh(np.prod(np.tanh(others / 2.0)))
-        assert posterior[k] - llr[k] == pytest.approx(expected, abs=0.01)
+        assert posterior[k] - llr[k] == pytest.approx(expected, abs=tolerance)
+
+
+def test_log_table_index_is_the_float_bit_pattern_and_phi_within_its_bin() -> None:
+    # the vector kernel indexes phi_log_table with (bits(x) >> 21) - 476 clamped to [0, 63]
+    # (IEEE 754 binary32: 8 exponent bits, biased by 127, above 23 mantissa bits); the
+    # reference derives it from frexp: both must pick the same entry for every float
+    rng = np.random.default_rng(3)
+    x = np.concatenate([
+        np.float32(2.0) ** rng.uniform(-12, 8, 4000).astype(np.float32),
+        np.float32(2.0) ** np.arange(-12, 8, dtype=np.float32) * np.float32(1.25),
+        np.nextafter(np.float32(2.0) ** np.arange(-12, 8, dtype=np.float32), np.float32(0)),
+        np.array([0.0, 2.0**-8, 16.0, 1e30], np.float32),
+    ]).astype(np.float32)  # fmt: skip
+    bits = (x.view(np.uint32) >> 21).astype(np.int64) - (127 - 8) * 4
+    expected = np.clip(bits, 0, 63)
+    got = np.array([phi_log_index(float(v)) for v in x])
+    np.testing.assert_array_equal(got, expected)
+    # each entry lies between phi at its bin's ends (phi falls), rounded to 2^-12; x >= 16: 0
+    table = phi_log_table()
+    inside = (x >= 2.0**-8) & (x < 16.0)
+    phi = -np.log(np.tanh(x[inside].astype(np.float64) / 2.0))
+    edges_lo = 2.0 ** (got[inside] // 4 - 8) * (1 + (got[inside] % 4) / 4)
+    edges_hi = 2.0 ** (got[inside] // 4 - 8) * (1 + (got[inside] % 4 + 1) / 4)
+    assert np.all((x[inside] >= edges_lo) & (x[inside] < edges_hi))
+    top = -np.log(np.tanh(edges_lo / 2.0))
+    bottom = -np.log(np.tanh(edges_hi / 2.0))
+    value = table[got[inside]]
+    tight = got[inside] > 0  # entry 0 is the cap phi(2^-9) = 6.93 for every x below 2^-8.25
+    assert np.all(value[tight] <= top[tight] + MESSAGE_UNIT / 2)
+    assert np.all(value[tight] >= bottom[tight] - MESSAGE_UNIT / 2)
+    assert np.all(np.abs(value - phi)[tight] <= (top - bottom)[tight] / 2 + 2**-13)
+    assert np.all(table[got[x >= 16.0]] == 0.0)
+    assert table[0] == pytest.approx(-np.log(np.tanh(2.0**-10)), abs=2**-13)
+    # phi_lookup tells the tables apart by size
+    assert phi_lookup(1.1, table) == table[32]
+    assert phi_lookup(1.1, phi_table()) == phi_table()[int(1.1 * 256)]
 
 
 @pytest.mark.parametrize("min_sum", [False, True])
@@ -148,9 +218,11 @@ def test_decoder_finds_alices_frames(min_sum: bool) -> None:
 
 
 def test_vector_kernel_compiles() -> None:
-    # the LLVM IR of the 16-lane check update must parse with the installed llvmlite; when it
-    # does not, the reconciler silently runs the 3x slower portable sweep
-    assert VECTOR_KERNEL
+    # the LLVM IR of the 16-lane check update must parse with the installed llvmlite, and run
+    # wherever the CPU has AVX-512F (vpermi2ps); elsewhere the reconciler silently runs the
+    # 5x slower portable sweep
+    assert _parses(CHECK_IR)
+    assert _avx512() == VECTOR_KERNEL
 
 
 def test_vector_sweep_refuses_other_layouts() -> None:
@@ -162,7 +234,7 @@ def test_vector_sweep_refuses_other_layouts() -> None:
         "posterior": np.zeros((TINY, LANES), np.float32),
         "messages": np.zeros((code.num_edges, LANES), np.int16),
         "active": np.ones(LANES, np.float32),
-        "table": phi_table(),
+        "table": phi_log_table(),
         "unsatisfied": np.zeros(LANES, np.int32),
         "scratch": np.zeros((int(np.diff(code.check_start).max()), LANES), np.float32),
     }
@@ -173,6 +245,9 @@ def test_vector_sweep_refuses_other_layouts() -> None:
     narrow = dict(args, scratch=np.zeros((2, LANES), np.float32))
     with pytest.raises(ValueError, match="widest check"):
         sweep_vector(code.check_start, code.check_vars, *narrow.values())
+    exact = dict(args, table=phi_table())  # the kernel holds 64 entries in registers
+    with pytest.raises(ValueError, match="64 entries"):
+        sweep_vector(code.check_start, code.check_vars, *exact.values())
     short = dict(args, messages=np.zeros((10, LANES), np.int16))
     with pytest.raises(ValueError, match="16 lanes"):
         sweep_vector(code.check_start, code.check_vars, *short.values())
@@ -189,26 +264,33 @@ def _lane_problem(
     return code, x, llr, code.syndrome(x)
 
 
-@pytest.mark.parametrize("min_sum", [False, True])
-def test_lane_sweeps_match_the_one_frame_decoder(min_sum: bool) -> None:
+@pytest.mark.parametrize("case", ["log-table", "exact-table", "min-sum"])
+def test_lane_sweeps_match_the_one_frame_decoder(case: str) -> None:
     # three implementations of one layered iteration: the one-frame kernel (checked against
-    # the tanh rule above), 16 interleaved frames in plain Numba and, for sum-product, in
-    # LLVM vector code; each must leave every frame's posteriors and messages identical
+    # the tanh rule above), 16 interleaved frames in plain Numba and, for sum-product with the
+    # 64-entry table, in LLVM vector code; each must leave every frame's posteriors and
+    # messages identical (the exact 4096-entry table: the two Numba kernels)
+    min_sum = case == "min-sum"
+    table = phi_log_table() if case == "log-table" else phi_table()
     code, _, llr, syndromes = _lane_problem(2, 0.06, 11)
     active = np.ones(LANES, np.float32)
     active[[3, 9]] = 0.0  # idle lanes must come out untouched
-    engines = ["lanes"] + ([] if min_sum or not VECTOR_KERNEL else ["vector"])
+    # the first sweep starts every busy lane "fresh" (active 2): its stored messages, here
+    # leftovers of an earlier frame, must be read as zeros and overwritten
+    fresh = np.where(active > 0, np.float32(2.0), np.float32(0.0))
+    leftovers = np.random.default_rng(5).integers(-30000, 30000, (code.num_edges, LANES))
+    engines = ["lanes"] + (["vector"] if case == "log-table" and VECTOR_KERNEL else [])
     unit = 1.0 if min_sum else MESSAGE_UNIT  # sum-product messages: int16 of 2^-12 units
     out = {}
     for engine in engines:
         posterior = np.ascontiguousarray(llr.T)
-        messages = np.zeros((code.num_edges, LANES), np.float32 if min_sum else np.int16)
+        messages = leftovers.astype(np.float32 if min_sum else np.int16)
         syn = np.ascontiguousarray((1.0 - 2.0 * syndromes).T.astype(np.float32))
         unsatisfied = np.zeros(LANES, np.int32)
         scratch = np.empty((int(np.diff(code.check_start).max()), LANES), np.float32)
-        for _ in range(3):
-            args = (code.check_start, code.check_vars, syn, posterior, messages, active,
-                    phi_table(), unsatisfied, scratch)  # fmt: skip
+        for sweep in range(3):
+            args = (code.check_start, code.check_vars, syn, posterior, messages,
+                    fresh if sweep == 0 else active, table, unsatisfied, scratch)  # fmt: skip
             if engine == "vector":
                 sweep_vector(*args)
             else:
@@ -221,13 +303,13 @@ def test_lane_sweeps_match_the_one_frame_decoder(min_sum: bool) -> None:
     for lane in range(LANES):
         if active[lane] == 0:
             np.testing.assert_array_equal(posterior[:, lane], llr[lane])
-            assert not messages[:, lane].any()
+            np.testing.assert_array_equal(messages[:, lane], leftovers[:, lane])
             continue
         single = llr[lane].copy()
         single_messages = np.zeros(code.num_edges, np.float32)
         layered_decode(
             code.check_start, code.check_vars, syndromes[lane], single, single_messages, 3,
-            min_sum, 0.8, phi_table(), 100,
+            min_sum, 0.8, table, 100,
         )  # fmt: skip
         np.testing.assert_array_equal(posterior[:, lane], single)
         np.testing.assert_array_equal(messages[:, lane] * np.float32(unit), single_messages)
@@ -236,7 +318,7 @@ def test_lane_sweeps_match_the_one_frame_decoder(min_sum: bool) -> None:
     scratch = np.empty((int(np.diff(code.check_start).max()), LANES), np.float32)
     for _ in range(5):
         sweep_lanes(code.check_start, code.check_vars, syn, posterior, messages, active,
-                    phi_table(), unsatisfied, scratch, min_sum, 0.8, unit)  # fmt: skip
+                    table, unsatisfied, scratch, min_sum, 0.8, unit)  # fmt: skip
     h = code.dense().astype(np.int64)
     verdicts = set()
     for lane in np.flatnonzero(active):
@@ -247,13 +329,13 @@ def test_lane_sweeps_match_the_one_frame_decoder(min_sum: bool) -> None:
     assert verdicts == {True, False} or min_sum  # both outcomes occur
 
 
-def test_lane_decoder_converges_stalls_and_counts() -> None:
+def _decode_lane_problem(vector: bool) -> tuple[LaneDecoder, list[tuple[int, int]]]:
     code, x, llr, syndromes = _lane_problem(0, 0.05, 5)
-    decoder = LaneDecoder(code, stall_iterations=4)
+    decoder = LaneDecoder(code, stall_iterations=4, vector=vector)
     for lane in range(LANES - 2):  # two lanes stay empty
         decoder.load(lane, lane, syndromes[lane], llr[lane])
     assert list(decoder.free_lanes()) == [LANES - 2, LANES - 1]
-    finished: set[int] = set()
+    finished: list[tuple[int, int]] = []  # (frame, sweeps when it converged)
     while True:
         converged, stalled = decoder.run()
         if converged.size == 0 and stalled.size == 0:
@@ -261,9 +343,18 @@ def test_lane_decoder_converges_stalls_and_counts() -> None:
         assert stalled.size == 0  # rate 0.5 at 5% decodes without help
         for lane in converged:
             np.testing.assert_array_equal(decoder.decisions(lane, np.arange(SMALL)), x[lane])
-            finished.add(int(decoder.frame[lane]))
+            finished.append((int(decoder.frame[lane]), decoder.sweeps))
             decoder.release(lane)
-    assert finished == set(range(LANES - 2))
+    return decoder, finished
+
+
+def test_lane_decoder_converges_stalls_and_counts() -> None:
+    _, x, llr, syndromes = _lane_problem(0, 0.05, 5)
+    decoder, finished = _decode_lane_problem(VECTOR_KERNEL)
+    assert sorted(f for f, _ in finished) == list(range(LANES - 2))
+    # the plain fallback (where LLVM or the CPU cannot run the IR) agrees bit for bit with the
+    # vector kernel, so the frames converge in the same order after the same sweeps
+    assert _decode_lane_problem(False)[1] == finished
     stats = decoder.stats(LANES - 2)
     assert stats.frame_iterations <= (LANES - 2) * stats.sweeps
     assert 0.0 < stats.lane_occupancy <= (LANES - 2) / LANES
@@ -367,6 +458,57 @@ def test_efficiency(qber: float, bound: float, noisy_pair: Pair) -> None:
     assert result.success
     assert np.array_equal(result.bob_key, alice)
     assert 1.0 < result.efficiency <= bound
+
+
+def test_small_phi_table_costs_no_efficiency(noisy_pair: Pair) -> None:
+    # the 64-entry table of the vector kernel against the 4096-entry one (plain kernel): the
+    # same frames at QBER 3%, n = 65536; measured over 9 seeds at 2% and 5% the means differ by
+    # < 0.002 (benchmarks/qkd_postprocessing.py --ldpc-only), one seed by up to 0.01
+    fast, exact = LdpcReconciler(), LdpcReconciler(exact_phi=True)
+    code, _, _ = fast.choose_code(0.03)
+    alice, bob = noisy_pair(2 * (code.num_bits - code.puncture_order.size), 0.03, 3)
+    results = [r.reconcile(alice, bob, 0.03, ClassicalChannel(), seed=2) for r in (fast, exact)]
+    for result in results:
+        np.testing.assert_array_equal(result.bob_key, alice)
+    assert abs(results[0].efficiency - results[1].efficiency) <= 0.015
+
+
+def test_predicted_end_interpolates_the_measured_table() -> None:
+    points = NEEDED_EFFICIENCY[0.8]
+    (q0, f0), (q1, f1) = points[0], points[1]
+    assert predicted_efficiency(0.8, q0) == pytest.approx(f0)
+    assert predicted_efficiency(0.8, (q0 + q1) / 2) == pytest.approx((f0 + f1) / 2)
+    assert predicted_efficiency(0.8, 0.001) == pytest.approx(f0)  # held beyond the ends
+    assert predicted_efficiency(0.8, 0.5) == pytest.approx(points[-1][1])
+    assert predicted_efficiency(0.123, 0.02) is None
+    with pytest.raises(ConfigError, match="qber"):
+        predicted_efficiency(0.8, 0.0)
+    for rate, table in NEEDED_EFFICIENCY.items():  # measured QBERs rise, ends are plausible
+        qbers = [q for q, _ in table]
+        assert qbers == sorted(qbers)
+        assert all(1.0 < f < 1.3 for _, f in table), rate
+
+
+def test_predicted_start_saves_attempts_not_efficiency(noisy_pair: Pair) -> None:
+    # QBER 2%, 8 frames of n = 65536: starting 2 steps below the measured end instead of at
+    # 1.05 skips the attempts that fail anyway; the frames end where they did (step 2% of h)
+    predicted, fixed = LdpcReconciler(), LdpcReconciler(start_efficiency=1.05)
+    code, p0, _ = predicted.choose_code(0.02)
+    k = code.num_bits - code.puncture_order.size
+    h = -(0.02 * math.log2(0.02) + 0.98 * math.log2(0.98))
+    start = (code.num_checks - p0) / (k * h)
+    expected = predicted_efficiency(code.rate, 0.02)
+    assert expected is not None
+    assert start == pytest.approx(expected - 32 / (k * h) - 2 * 0.02, abs=1 / (k * h))
+    assert fixed.choose_code(0.02)[1] > p0  # 1.05 punctures more
+    alice, bob = noisy_pair(8 * k, 0.02, 5)
+    results = [
+        r.reconcile(alice, bob, 0.02, ClassicalChannel(), seed=4) for r in (predicted, fixed)
+    ]
+    for result in results:
+        np.testing.assert_array_equal(result.bob_key, alice)
+    assert results[0].rounds < results[1].rounds
+    assert abs(results[0].efficiency - results[1].efficiency) <= 0.01
 
 
 def test_bad_options() -> None:

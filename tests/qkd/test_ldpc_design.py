@@ -27,8 +27,9 @@ from kvant.qkd._ldpc_design_search import (
     zigzag_bound,
 )
 
-NEW_ROWS = [d for d in DEGREE_DISTRIBUTIONS if d.rate > 0.9]
-PUBLISHED_ROWS = [d for d in DEGREE_DISTRIBUTIONS if d.rate <= 0.9]
+ELKOUSS_RATES = (0.50, 0.55, 0.60, 0.65, 0.70, 0.75, 0.80, 0.85, 0.90)  # arXiv:0901.2140
+NEW_ROWS = [d for d in DEGREE_DISTRIBUTIONS if d.rate not in ELKOUSS_RATES]
+PUBLISHED_ROWS = [d for d in DEGREE_DISTRIBUTIONS if d.rate in ELKOUSS_RATES]
 
 
 def _design_rate(dist: DegreeDistribution) -> float:
@@ -119,6 +120,35 @@ def test_new_rows_reach_their_recorded_threshold(dist: DegreeDistribution) -> No
     # below, fails 3% above
     assert decodes(dist.variable, dist.check, 0.995 * dist.threshold_qber)
     assert not decodes(dist.variable, dist.check, 1.03 * dist.threshold_qber)
+
+
+def test_published_rows_are_all_there() -> None:
+    assert [d.rate for d in PUBLISHED_ROWS] == list(ELKOUSS_RATES)
+    rates = [d.rate for d in DEGREE_DISTRIBUTIONS]
+    assert rates == sorted(rates)
+
+
+def test_rows_between_085_and_090_fill_the_gap() -> None:
+    # QBER 1.0%-1.8% had only Elkouss's rate-0.85 code: Elkouss's 0.90 (threshold 1.09%, 84%
+    # of its Shannon limit h^-1(0.1) = 1.30%) is beaten by our 0.905. Each added row must sit
+    # between its neighbours' thresholds, at >= 91% of its own Shannon limit
+    by_rate = {d.rate: d for d in DEGREE_DISTRIBUTIONS}
+    chain = [0.85, 0.865, 0.875, 0.885, 0.895, 0.905]
+    thresholds = [by_rate[r].threshold_qber for r in chain]
+    assert thresholds == sorted(thresholds, reverse=True)
+    for rate in chain[1:-1]:
+        assert by_rate[rate].threshold_qber > 0.91 * _shannon_limit(rate)
+    assert by_rate[0.9].threshold_qber < 0.85 * _shannon_limit(0.9)
+
+
+def _shannon_limit(rate: float) -> float:
+    """h^-1(1 - R) on [0, 1/2], by bisection."""
+    low, high = 1e-9, 0.5
+    for _ in range(80):
+        middle = 0.5 * (low + high)
+        h = -middle * math.log2(middle) - (1 - middle) * math.log2(1 - middle)
+        low, high = (middle, high) if h < 1.0 - rate else (low, middle)
+    return low
 
 
 def test_new_rows_beat_the_rows_they_replace() -> None:

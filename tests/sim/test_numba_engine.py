@@ -57,6 +57,39 @@ def test_default_layout_on_larger_circuits_matches_the_reference_engine(seed: in
         assert_engines_agree(circuit, engines, fidelity_tol=tol, atol=10 * tol**0.5)
 
 
+def _clifford_t(n: int, depth: int, seed: int) -> Circuit:
+    """Random {H, S, T, X} layers and CX on random disjoint pairs (the benchmark's circuit)."""
+    rng = np.random.default_rng(seed)
+    circuit = Circuit(n)
+    for _ in range(depth):
+        for q in range(n):
+            circuit.gate(str(rng.choice(["h", "s", "sdg", "t", "tdg", "x"])), [q])
+        order = rng.permutation(n)
+        for k in range(n // 2):
+            circuit.cx(int(order[2 * k]), int(order[2 * k + 1]))
+    return circuit
+
+
+def test_controls_on_lanes_and_long_runs_match_the_reference() -> None:
+    # CX layers put controls on low qubits: they become lanes (blended in the kernels), and
+    # every window holds qubits 0-4, so chunks are copied in runs of 32 or more amplitudes
+    n = 14
+    circuit = _clifford_t(n, 6, seed=3).ccx(0, 1, 9).cswap(2, 8, 11).ch(3, 12)
+    engine = NumbaEngine("complex128", window_qubits=10)
+    steps, _ = engine._compile(list(circuit), n)
+    windows = [w for step in steps for w in step.windows]  # type: ignore[union-attr]
+    assert any((w.plan[6] != 0).any() for w in windows), "no control on a lane"
+    for window in windows:
+        assert window.io[3].shape[0] >= 32 or window.io[0][-1] == window.io[0].shape[0] - 1
+    for dtype, tol in (("complex128", 1e-12), ("complex64", 1e-5)):
+        engines: list[Engine] = [
+            StateVectorEngine(),
+            NumbaEngine(dtype, window_qubits=10),
+            NumbaEngine(dtype, window_qubits=9, lane_qubits=3, num_threads=1),
+        ]
+        assert_engines_agree(circuit, engines, fidelity_tol=tol, atol=10 * tol**0.5)
+
+
 def test_threads_do_not_change_the_result() -> None:
     circuit = random_circuit(14, 8, seed=5, gate_set=ALL_GATES)
     one = NumbaEngine(num_threads=1).run(circuit).state_vector

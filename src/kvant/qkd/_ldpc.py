@@ -10,7 +10,10 @@ puncturing and shortening; blind retries as in Martinez-Mateo, Elkouss & Martin,
    d = |untainted set| modulated bits.
 2. Alice fills p_0 modulated positions with random bits (punctured: Bob knows nothing) and the
    other d - p_0 with zeros (shortened: known to both), p_0 chosen so that the starting
-   efficiency (m - p_0) / (k h(Q)) is ``start_efficiency``, and sends every frame's syndrome.
+   efficiency (m - p_0) / (k h(Q)) is ``start_efficiency``: by default 2 retry steps below
+   the efficiency this code is measured to end at for this QBER, less the frame tag
+   (:func:`~kvant.qkd._ldpc_start.predicted_efficiency`; 1.05 for a code not measured), and
+   sends every frame's syndrome.
 3. Bob decodes with layered belief propagation, 16 frames at a time, one per lane of
    :class:`~kvant.qkd._ldpc_lanes.LaneDecoder` (the lanes share every memory access and vector
    instruction, :mod:`kvant.qkd._ldpc_simd`). When a frame stalls (its count of unsatisfied
@@ -46,7 +49,9 @@ from kvant.errors import ConfigError
 from kvant.qkd._asymptotic import binary_entropy
 from kvant.qkd._classical import ClassicalChannel
 from kvant.qkd._ldpc_codes import DEFAULT_FRAME_BITS, LdpcCode, code_family
+from kvant.qkd._ldpc_kernels import scatter_columns
 from kvant.qkd._ldpc_lanes import DecoderStats, LaneDecoder
+from kvant.qkd._ldpc_start import predicted_efficiency
 from kvant.qkd._polyhash import poly_hash
 from kvant.qkd._reconcile import ReconciliationResult, check_keys
 
@@ -55,6 +60,8 @@ __all__ = ["LdpcReconciler"]
 _KNOWN_LLR = 60.0
 _MIN_QBER = 1e-3
 _FRAME_TAG_BITS = 32
+_FLOOR_START = 1.05  # the start efficiency of a code with no measured end point
+_START_BACKOFF_STEPS = 2.0  # start this many retry steps below the predicted end
 
 
 def _frame_tag(bits: NDArray[np.uint8], key: int) -> int:
@@ -74,7 +81,12 @@ class LdpcReconciler:
             (normalised; each iteration is about twice as fast, but on these irregular codes
             with checks of degree 10-90 it needs far more disclosed bits).
         max_iterations: BP iterations per decoding attempt.
-        start_efficiency: Efficiency of the first attempt.
+        start_efficiency: Efficiency of the first attempt; None (default): predicted per
+            code and QBER (:func:`~kvant.qkd._ldpc_start.predicted_efficiency` less 2 steps
+            and the frame tag, at least 1.05). Measured at QBER 2% (seeds 1-3): 1.05 -> f
+            1.153 and 70 iterations per frame with 16 frames, 1.153 and 52 with 64;
+            predicted (2 steps back, 1.11) -> 1.153 and 50, 1.153 and 48; 1.5 steps back
+            -> 1.153 and 45, 1.156 and 45; 2.5 -> 1.151 and 54, 1.154 and 48.
         step_efficiency: Efficiency added by each retry (sets how many bits are revealed).
         threshold_margin: A code is used up to QBER ``threshold_margin`` x its threshold.
         min_sum_scale: alpha of normalised min-sum.
@@ -90,6 +102,10 @@ class LdpcReconciler:
             frame; 0.97 -> f 1.150, 68; 0.95 -> 1.151, 63 (window 4); at 5% and 10% the
             efficiency moves by +0.001.
         progress_window: See ``progress_ratio`` (1 to 16 iterations).
+        exact_phi: Decode with the 4096-entry phi table in the plain kernel (about 5x
+            slower) instead of the 64-entry table of the vector kernel
+            (:func:`~kvant.qkd._ldpc_kernels.phi_log_table`): to measure what the small
+            table costs in efficiency (within the spread between seeds).
 
     >>> rng = np.random.default_rng(1)
     >>> alice = rng.integers(0, 2, 6000, dtype=np.uint8)
@@ -106,19 +122,21 @@ class LdpcReconciler:
         *,
         algorithm: Literal["sum-product", "min-sum"] = "sum-product",
         max_iterations: int = 100,
-        start_efficiency: float = 1.05,
+        start_efficiency: float | None = None,
         step_efficiency: float = 0.02,
         threshold_margin: float = 0.92,
         min_sum_scale: float = 0.8,
         stall_iterations: int = 3,
         progress_ratio: float = 0.97,
         progress_window: int = 4,
+        exact_phi: bool = False,
     ) -> None:
         if algorithm not in ("sum-product", "min-sum"):
             raise ConfigError(f"unknown BP algorithm {algorithm!r}; use sum-product or min-sum")
         if not 1 <= max_iterations <= 10_000:
             raise ConfigError(f"max_iterations must be in [1, 10000], got {max_iterations}")
-        if not 0.0 < start_efficiency <= 3.0 or not 0.0 < step_efficiency <= 1.0:
+        start = 1.05 if start_efficiency is None else start_efficiency
+        if not 0.0 < start <= 3.0 or not 0.0 < step_efficiency <= 1.0:
             raise ConfigError(
                 "need 0 < start_efficiency <= 3 and 0 < step_efficiency <= 1, got"
                 f" {start_efficiency} and {step_efficiency}"
@@ -147,6 +165,7 @@ class LdpcReconciler:
         self.stall_iterations = stall_iterations
         self.progress_ratio = progress_ratio
         self.progress_window = progress_window
+        self.exact_phi = bool(exact_phi)
         code_family(self.frame_bits)  # validate and build now
 
     @property
@@ -165,7 +184,14 @@ class LdpcReconciler:
         fitting = [c for c in family if c.threshold_qber * self.threshold_margin >= q]
         code = max(fitting, key=lambda c: c.rate) if fitting else family[0]
         k = code.num_bits - code.puncture_order.size
-        p0 = math.floor(code.num_checks - self.start_efficiency * k * h)
+        start = self.start_efficiency
+        if start is None:
+            predicted = predicted_efficiency(code.rate, q)
+            tag = _FRAME_TAG_BITS / (k * h)
+            backoff = _START_BACKOFF_STEPS * self.step_efficiency
+            start = _FLOOR_START if predicted is None else predicted - tag - backoff
+            start = max(start, _FLOOR_START)
+        p0 = math.floor(code.num_checks - start * k * h)
         p0 = min(max(p0, 0), code.puncture_order.size)
         step = max(1, math.ceil(self.step_efficiency * k * h))
         return code, p0, step
@@ -251,14 +277,16 @@ class LdpcReconciler:
         n, d = code.num_bits, code.puncture_order.size
         k = n - d
         frames = max(1, -(-alice.size // k))
-        key_positions = np.setdiff1d(np.arange(n), code.puncture_order).astype(np.int64)
+        is_key = np.ones(n, bool)
+        is_key[code.puncture_order] = False
+        key_positions = np.flatnonzero(is_key).astype(np.int64)  # the rest, in order
         padded = frames * k
         a_key = np.zeros(padded, np.uint8)
         a_key[: alice.size] = alice
         b_key = np.zeros(padded, np.uint8)
         b_key[: bob.size] = bob
         x = np.zeros((frames, n), np.uint8)
-        x[:, key_positions] = a_key.reshape(frames, k)
+        scatter_columns(x, key_positions, a_key.reshape(frames, k))
         punctured = code.puncture_order[:p0]
         x[:, punctured] = rng.integers(0, 2, (frames, p0), dtype=np.uint8)
         syndromes = code.syndrome(x)
@@ -277,7 +305,8 @@ class LdpcReconciler:
         llr = math.log((1.0 - q) / q)
         # shortened zeros (modulated, padding) are known: +60
         channel_llr = np.full((frames, n), _KNOWN_LLR, dtype=np.float32)
-        channel_llr[:, key_positions] = llr * (1.0 - 2.0 * b_key.reshape(frames, k))
+        signed = np.array([llr, -llr], np.float32)  # Bob's bit 0 -> +llr, 1 -> -llr
+        scatter_columns(channel_llr, key_positions, signed[b_key.reshape(frames, k)])
         channel_llr[:, punctured] = 0.0
         channel_llr[frames - 1, key_positions[np.arange(alice.size, padded) % k]] = _KNOWN_LLR
         # what Alice reveals on each retry: the punctured bits (last punctured first), then,
@@ -290,6 +319,7 @@ class LdpcReconciler:
             code, min_sum=self.algorithm == "min-sum", alpha=self.min_sum_scale,
             stall_iterations=self.stall_iterations, max_iterations=self.max_iterations,
             progress_ratio=self.progress_ratio, progress_window=self.progress_window,
+            exact_phi=self.exact_phi,
         )  # fmt: skip
         decided = np.zeros((frames, k), np.uint8)
         history: list[int] = []

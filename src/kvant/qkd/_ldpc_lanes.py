@@ -21,12 +21,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from kvant.qkd._ldpc_codes import LdpcCode
-from kvant.qkd._ldpc_kernels import MESSAGE_UNIT, phi_table
+from kvant.qkd._ldpc_kernels import MESSAGE_UNIT, phi_log_table, phi_table
 from kvant.qkd._ldpc_simd import LANES, VECTOR_KERNEL, lane_satisfied, sweep_lanes, sweep_vector
 
 __all__ = ["DecoderStats", "LaneDecoder"]
 
-_PHI = phi_table()
+_PHI = phi_log_table()
+_PHI_EXACT = phi_table()
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,10 @@ class LaneDecoder:
             ``progress_ratio`` times the count ``progress_window`` sweeps before (slow
             progress: a plateau is coming; 0 turns this off).
         vector: Use the LLVM vector kernel (sum-product only; default: where it compiled).
+        exact_phi: Read phi from the 4096-entry :func:`~kvant.qkd._ldpc_kernels.phi_table`
+            (plain kernel only, about 5x slower) instead of the 64-entry
+            :func:`~kvant.qkd._ldpc_kernels.phi_log_table`: to measure what the smaller table
+            costs in efficiency.
     """
 
     def __init__(
@@ -130,13 +135,15 @@ class LaneDecoder:
         progress_ratio: float = 0.97,
         progress_window: int = 4,
         vector: bool | None = None,
+        exact_phi: bool = False,
     ) -> None:
         self.code = code
         self.min_sum = min_sum
         self.alpha = alpha
         self.stall_iterations = stall_iterations
         self.max_iterations = max_iterations
-        self.vector = (VECTOR_KERNEL if vector is None else vector) and not min_sum
+        self.vector = (VECTOR_KERNEL if vector is None else vector) and not (min_sum or exact_phi)
+        self._table = _PHI_EXACT if exact_phi else _PHI
         self.syn = _aligned_zeros((code.num_checks, LANES), np.float32)
         self.syn[:] = 1.0
         self.posterior = _aligned_zeros((code.num_bits, LANES), np.float32)
@@ -170,17 +177,17 @@ class LaneDecoder:
         self.restart(lane, channel_llr)
 
     def restart(self, lane: int, channel_llr: NDArray[np.float32]) -> None:
-        """Forget the lane's messages and start it again from ``channel_llr``."""
+        """Forget the lane's messages and start it again from ``channel_llr`` (the next sweep
+        reads its messages as zeros and overwrites them: ``active`` 2)."""
         self.posterior[:, lane] = channel_llr
-        self.messages[:, lane] = 0.0
-        self.active[lane] = 1.0
+        self.active[lane] = 2.0
         self._next_attempt(lane)
 
     def pin(self, lane: int, positions: NDArray[np.int64], delta: NDArray[np.float32]) -> None:
         """Move the lane's posteriors at ``positions`` by ``delta`` (bits Alice revealed) and
         start its next attempt, keeping its messages."""
         self.posterior[positions, lane] += delta
-        self.active[lane] = 1.0
+        self.active[lane] = max(self.active[lane], 1.0)  # a fresh lane (2) stays fresh
         self._next_attempt(lane)
 
     def release(self, lane: int) -> None:
@@ -211,7 +218,7 @@ class LaneDecoder:
             return np.empty(0, np.int64), np.empty(0, np.int64)
         start = time.process_time()
         while True:
-            state = (self.syn, self.posterior, self.messages, self.active, _PHI)
+            state = (self.syn, self.posterior, self.messages, self.active, self._table)
             work = (self._unsatisfied, self._scratch)
             if self.vector:
                 sweep_vector(code.check_start, code.check_vars, *state, *work)
@@ -221,6 +228,7 @@ class LaneDecoder:
                     self._unit,
                 )  # fmt: skip
             self.sweeps += 1
+            self.active[self.active > 1.0] = 1.0  # fresh lanes have their messages now
             self.frame_iterations += int(on.sum())
             self._iterations += on
             unsatisfied = self._unsatisfied.astype(np.int64)

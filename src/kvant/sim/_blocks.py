@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -99,12 +99,45 @@ class Block:
         return expand(self.target_matrix(), self.targets, self.qubits, self.controls)
 
 
-def _local_index(index: NDArray[np.int64], qubits: Sequence[int], within: Sequence[int]) -> Any:
-    """Little-endian index over ``qubits`` of each index over ``within`` (both ascending)."""
+@lru_cache(maxsize=4096)
+def _gather(positions: tuple[int, ...], width: int) -> NDArray[np.int64]:
+    """For each index below ``2**width``, its little-endian index over the bits ``positions``
+    (memoised, read-only: fusion asks for the same few patterns over and over)."""
+    index = np.arange(1 << width, dtype=np.int64)
     local = np.zeros_like(index)
-    for m, q in enumerate(qubits):
-        local |= ((index >> within.index(q)) & 1) << m
+    for m, p in enumerate(positions):
+        local |= ((index >> p) & 1) << m
+    local.flags.writeable = False
     return local
+
+
+def _local_index(qubits: Sequence[int], within: Sequence[int]) -> NDArray[np.int64]:
+    """Little-endian index over ``qubits`` of each index over ``within`` (both ascending)."""
+    return _gather(tuple(within.index(q) for q in qubits), len(within))
+
+
+@lru_cache(maxsize=4096)
+def _expand_plan(
+    targets: tuple[int, ...], controls: tuple[int, ...], width: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """Flat indices for :func:`expand` with targets and controls at these bit positions:
+    ``(out_at, from_at, one_at)``: ``out.flat[out_at] = matrix.flat[from_at]`` where the
+    controls read 1, ``out.flat[one_at] = 1`` (identity) where they do not, 0 elsewhere."""
+    dim = 1 << width
+    index = np.arange(dim, dtype=np.int64)
+    loc = _gather(targets, width)
+    rest = index & ~sum(1 << p for p in targets)
+    on = np.ones(dim, dtype=bool)
+    for c in controls:
+        on &= ((index >> c) & 1) == 1
+    same = rest[:, None] == rest[None, :]
+    use = same & on[:, None]
+    identity = same & ~on[:, None] & (loc[:, None] == loc[None, :])
+    source = loc[:, None] * (1 << len(targets)) + loc[None, :]
+    out = (np.flatnonzero(use), source[use], np.flatnonzero(identity))
+    for array in out:
+        array.flags.writeable = False
+    return out
 
 
 def expand(
@@ -116,16 +149,14 @@ def expand(
     """
     if not controls and tuple(targets) == tuple(qubits):
         return matrix
-    dim = 1 << len(qubits)
-    index = np.arange(dim, dtype=np.int64)
-    loc = _local_index(index, targets, qubits)
-    rest = index & ~sum(1 << qubits.index(q) for q in targets)
-    on = np.ones(dim, dtype=bool)
-    for c in controls:
-        on &= ((index >> qubits.index(c)) & 1) == 1
-    inner = np.where(on[:, None], matrix[loc[:, None], loc[None, :]], loc[:, None] == loc[None, :])
-    out = np.where(rest[:, None] == rest[None, :], inner, 0)
-    return np.asarray(out, dtype=np.complex128)
+    width = len(qubits)
+    out_at, from_at, one_at = _expand_plan(
+        tuple(qubits.index(q) for q in targets), tuple(qubits.index(c) for c in controls), width
+    )
+    out = np.zeros(1 << (2 * width), dtype=np.complex128)
+    out[out_at] = np.asarray(matrix, dtype=np.complex128).reshape(-1)[from_at]
+    out[one_at] = 1
+    return out.reshape(1 << width, 1 << width)
 
 
 def _little_endian(matrix: Complex, operands: Sequence[int]) -> tuple[tuple[int, ...], Complex]:
@@ -245,9 +276,8 @@ def merge_blocks(first: Block, second: Block) -> Block:
     """
     if first.kind == "diagonal" and second.kind == "diagonal":
         qubits = tuple(sorted(set(first.targets) | set(second.targets)))
-        index = np.arange(1 << len(qubits), dtype=np.int64)
-        diag = first.data[_local_index(index, first.targets, qubits)]
-        diag = diag * second.data[_local_index(index, second.targets, qubits)]
+        diag = first.data[_local_index(first.targets, qubits)]
+        diag = diag * second.data[_local_index(second.targets, qubits)]
         return Block("diagonal", qubits, diag, gates=first.gates + second.gates)
     qubits = tuple(sorted(set(first.qubits) | set(second.qubits)))
     a = expand(first.target_matrix(), first.targets, qubits, first.controls)

@@ -46,8 +46,12 @@ __all__ = ["NumbaEngine"]
 DEFAULT_WINDOW_QUBITS = {"complex64": 16, "complex128": 15}
 #: Lanes per window: kernels loop over at least 2**5 contiguous floats (see the kernels).
 DEFAULT_LANE_QUBITS = 5
-#: Lowest qubits kept in every window so chunks are read in whole 64-byte cache lines.
-_LOW_QUBITS = {"complex64": 3, "complex128": 2}
+#: Lowest qubits kept in every window (as lanes where no block moves them, at no cost in room),
+#: so that a chunk is read in contiguous runs of at least ``2**low`` amplitudes.
+_LOW_QUBITS = {"complex64": 5, "complex128": 5}
+#: From this size a pass over the state costs more than planning a few times over: the
+#: planner tries each of its tie-breaks and keeps the plan with the fewest passes.
+_THOROUGH_QUBITS = 22
 #: States up to this size run as one chunk on one thread (no lanes, one window).
 _SMALL_QUBITS = 12
 _FIXED_BYTES = 1 << 20
@@ -211,7 +215,7 @@ class NumbaEngine:
                 f"window_qubits={window} with lane_qubits={lanes} cannot hold a block on "
                 f"{widest} qubits; use a larger window or fewer lanes"
             )
-        return window, lanes, max(0, min(low, window - lanes - widest))
+        return window, lanes, max(0, min(low, window - widest))
 
     def _real_dtype(self) -> np.dtype[Any]:
         return np.dtype(np.float32 if self._dtype == np.complex64 else np.float64)
@@ -221,7 +225,12 @@ class NumbaEngine:
     ) -> tuple[EncodedWindow, ...]:
         window, lanes, low = layout
         plan = plan_windows(
-            blocks, num_qubits, window_qubits=window, lane_qubits=lanes, low_qubits=low
+            blocks,
+            num_qubits,
+            window_qubits=window,
+            lane_qubits=lanes,
+            low_qubits=low,
+            thorough=num_qubits >= _THOROUGH_QUBITS,
         )
         real = self._real_dtype()
         return tuple(encode_window(w, num_qubits, real) for w in plan)

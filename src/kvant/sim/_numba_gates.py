@@ -5,13 +5,16 @@
 chunk buffer (real and imaginary parts in separate float arrays, local bit order).
 
 Every kernel enumerates groups by inserting zero bits at the block's fixed bits (targets and
-in-window controls; controls are then set) and loops over the ``2**b`` contiguous amplitudes
-below the lowest fixed bit b, with unsigned indices so that LLVM vectorises the loop (signed
-indices carry Numba's wrap-around check, which blocks that). Lanes (see
-:mod:`kvant.sim._windows`) keep b >= 5. ``fastmath={"contract"}`` lets LLVM fuse a multiply and
-an add into one FMA (one rounding instead of two); it allows no reassociation and no
-finite-math assumptions. Each kernel compiles once per precision (float32 for complex64 runs,
-float64 for complex128) and is cached on disk.
+controls above the lanes; controls are then set) and loops over the ``2**b`` contiguous
+amplitudes below the lowest fixed bit b, with unsigned indices so that LLVM vectorises the loop
+(signed indices carry Numba's wrap-around check, which blocks that). Lanes (see
+:mod:`kvant.sim._windows`) keep b >= 5. A control on a lane (``lmask``) is no fixed bit: the
+loop computes every lane and stores the old value where the control reads 0, a select per
+amplitude (a controlled X on a lane costs as much as an X, 0.2 ns per amplitude in L2, against
+0.11 for a control above the lanes, which halves the groups). ``fastmath={"contract"}`` lets
+LLVM fuse a multiply and an add into one FMA (one rounding instead of two); it allows no
+reassociation and no finite-math assumptions. Each kernel compiles once per precision (float32
+for complex64 runs, float64 for complex128) and is cached on disk.
 
 Measured costs per amplitude are in :data:`kvant.sim._fusion.CPU_COST`
 (``python -m kvant.sim._calibrate`` re-measures them).
@@ -81,41 +84,89 @@ def _spread(value, fixed, count):
 
 
 @jit()
-def dense1(re, im, fixed, nfixed, target, cmask, m):
+def dense1(re, im, fixed, nfixed, target, cmask, lmask, m):
+    """A 2x2 matrix on ``target`` where the body controls ``cmask`` and the lane controls
+    ``lmask`` read 1 (lanes that do not are blended back unchanged)."""
     wide_vectors()
     run = _ONE << uint64(fixed[0])
     step = _ONE << uint64(target)
     nbase = (uint64(re.shape[0]) >> uint64(nfixed)) // run
+    lm = uint64(lmask)
     ar, br, cr, dr = m[0], m[1], m[2], m[3]
     ai, bi, ci, di = m[4], m[5], m[6], m[7]
     for b in range(nbase):
         base = _spread(uint64(b) * run, fixed, nfixed) | cmask
+        if lm == 0:
+            for j in range(run):
+                i0 = base + uint64(j)
+                i1 = i0 + step
+                xr = re[i0]
+                xi = im[i0]
+                yr = re[i1]
+                yi = im[i1]
+                re[i0] = ar * xr - ai * xi + br * yr - bi * yi
+                im[i0] = ar * xi + ai * xr + br * yi + bi * yr
+                re[i1] = cr * xr - ci * xi + dr * yr - di * yi
+                im[i1] = cr * xi + ci * xr + dr * yi + di * yr
+            continue
         for j in range(run):
             i0 = base + uint64(j)
             i1 = i0 + step
+            on = (uint64(j) & lm) == lm
             xr = re[i0]
             xi = im[i0]
             yr = re[i1]
             yi = im[i1]
-            re[i0] = ar * xr - ai * xi + br * yr - bi * yi
-            im[i0] = ar * xi + ai * xr + br * yi + bi * yr
-            re[i1] = cr * xr - ci * xi + dr * yr - di * yi
-            im[i1] = cr * xi + ci * xr + dr * yi + di * yr
+            re[i0] = ar * xr - ai * xi + br * yr - bi * yi if on else xr
+            im[i0] = ar * xi + ai * xr + br * yi + bi * yr if on else xi
+            re[i1] = cr * xr - ci * xi + dr * yr - di * yi if on else yr
+            im[i1] = cr * xi + ci * xr + dr * yi + di * yr if on else yi
+
+
+@jit(inline=True)
+def _row2(r0, r1, r2, r3, j0, j1, j2, j3, ar, ai, br, bi, cr, ci, dr, di):
+    """One row of a 4x4 complex matrix times 4 complex amplitudes: ``(real, imaginary)``."""
+    yr = r0 * ar - j0 * ai + r1 * br - j1 * bi + r2 * cr - j2 * ci + r3 * dr - j3 * di
+    yi = r0 * ai + j0 * ar + r1 * bi + j1 * br + r2 * ci + j2 * cr + r3 * di + j3 * dr
+    return yr, yi
 
 
 @jit()
-def dense2(re, im, fixed, nfixed, t0, t1, cmask, m):
+def dense2(re, im, fixed, nfixed, t0, t1, cmask, lmask, m):
+    """A 4x4 matrix on ``t0 < t1`` (see :func:`dense1` for the controls)."""
     wide_vectors()
     run = _ONE << uint64(fixed[0])
     s0 = _ONE << uint64(t0)
     s1 = _ONE << uint64(t1)
     nbase = (uint64(re.shape[0]) >> uint64(nfixed)) // run
+    lm = uint64(lmask)
     r00, r01, r02, r03, r10, r11, r12, r13 = m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7]
     r20, r21, r22, r23, r30, r31, r32, r33 = m[8], m[9], m[10], m[11], m[12], m[13], m[14], m[15]
     j00, j01, j02, j03, j10, j11, j12, j13 = m[16], m[17], m[18], m[19], m[20], m[21], m[22], m[23]
     j20, j21, j22, j23, j30, j31, j32, j33 = m[24], m[25], m[26], m[27], m[28], m[29], m[30], m[31]
     for b in range(nbase):
         base = _spread(uint64(b) * run, fixed, nfixed) | cmask
+        if lm == 0:
+            for j in range(run):
+                i0 = base + uint64(j)
+                i1 = i0 + s0
+                i2 = i0 + s1
+                i3 = i2 + s0
+                ar, ai, br, bi = re[i0], im[i0], re[i1], im[i1]
+                cr, ci, dr, di = re[i2], im[i2], re[i3], im[i3]
+                re[i0], im[i0] = _row2(
+                    r00, r01, r02, r03, j00, j01, j02, j03, ar, ai, br, bi, cr, ci, dr, di
+                )
+                re[i1], im[i1] = _row2(
+                    r10, r11, r12, r13, j10, j11, j12, j13, ar, ai, br, bi, cr, ci, dr, di
+                )
+                re[i2], im[i2] = _row2(
+                    r20, r21, r22, r23, j20, j21, j22, j23, ar, ai, br, bi, cr, ci, dr, di
+                )
+                re[i3], im[i3] = _row2(
+                    r30, r31, r32, r33, j30, j31, j32, j33, ar, ai, br, bi, cr, ci, dr, di
+                )
+            continue
         for j in range(run):
             i0 = base + uint64(j)
             i1 = i0 + s0
@@ -123,86 +174,19 @@ def dense2(re, im, fixed, nfixed, t0, t1, cmask, m):
             i3 = i2 + s0
             ar, ai, br, bi = re[i0], im[i0], re[i1], im[i1]
             cr, ci, dr, di = re[i2], im[i2], re[i3], im[i3]
-            re[i0] = (
-                r00 * ar
-                - j00 * ai
-                + r01 * br
-                - j01 * bi
-                + r02 * cr
-                - j02 * ci
-                + r03 * dr
-                - j03 * di
-            )
-            im[i0] = (
-                r00 * ai
-                + j00 * ar
-                + r01 * bi
-                + j01 * br
-                + r02 * ci
-                + j02 * cr
-                + r03 * di
-                + j03 * dr
-            )
-            re[i1] = (
-                r10 * ar
-                - j10 * ai
-                + r11 * br
-                - j11 * bi
-                + r12 * cr
-                - j12 * ci
-                + r13 * dr
-                - j13 * di
-            )
-            im[i1] = (
-                r10 * ai
-                + j10 * ar
-                + r11 * bi
-                + j11 * br
-                + r12 * ci
-                + j12 * cr
-                + r13 * di
-                + j13 * dr
-            )
-            re[i2] = (
-                r20 * ar
-                - j20 * ai
-                + r21 * br
-                - j21 * bi
-                + r22 * cr
-                - j22 * ci
-                + r23 * dr
-                - j23 * di
-            )
-            im[i2] = (
-                r20 * ai
-                + j20 * ar
-                + r21 * bi
-                + j21 * br
-                + r22 * ci
-                + j22 * cr
-                + r23 * di
-                + j23 * dr
-            )
-            re[i3] = (
-                r30 * ar
-                - j30 * ai
-                + r31 * br
-                - j31 * bi
-                + r32 * cr
-                - j32 * ci
-                + r33 * dr
-                - j33 * di
-            )
-            im[i3] = (
-                r30 * ai
-                + j30 * ar
-                + r31 * bi
-                + j31 * br
-                + r32 * ci
-                + j32 * cr
-                + r33 * di
-                + j33 * dr
-            )
+            y0r, y0i = _row2(r00, r01, r02, r03, j00, j01, j02, j03, ar, ai, br, bi, cr, ci, dr, di)
+            y1r, y1i = _row2(r10, r11, r12, r13, j10, j11, j12, j13, ar, ai, br, bi, cr, ci, dr, di)
+            y2r, y2i = _row2(r20, r21, r22, r23, j20, j21, j22, j23, ar, ai, br, bi, cr, ci, dr, di)
+            y3r, y3i = _row2(r30, r31, r32, r33, j30, j31, j32, j33, ar, ai, br, bi, cr, ci, dr, di)
+            on = (uint64(j) & lm) == lm  # a lane control reading 0 keeps the input
+            re[i0] = y0r if on else ar
+            im[i0] = y0i if on else ai
+            re[i1] = y1r if on else br
+            im[i1] = y1i if on else bi
+            re[i2] = y2r if on else cr
+            im[i2] = y2i if on else ci
+            re[i3] = y3r if on else dr
+            im[i3] = y3i if on else di
 
 
 @jit(inline=True)
@@ -217,8 +201,11 @@ def _offsets(targets, ntargets, out):
 
 
 @jit()
-def dense_k(re, im, fixed, nfixed, targets, ntargets, cmask, m, scratch, offs):
+def dense_k(re, im, fixed, nfixed, targets, ntargets, cmask, lmask, m, scratch, offs):
+    """A ``2**ntargets``-square matrix, in tiles through ``scratch`` (controls: see
+    :func:`dense1`)."""
     wide_vectors()
+    lm = uint64(lmask)
     dim = 1 << ntargets
     _offsets(targets, ntargets, offs)
     run = _ONE << uint64(fixed[0])
@@ -248,23 +235,31 @@ def dense_k(re, im, fixed, nfixed, targets, ntargets, cmask, m, scratch, offs):
                         ar[j] += mr * xr - mi * xi
                         ai[j] += mr * xi + mi * xr
                 dst = base + offs[r] + j0
+                if lm == 0:
+                    for j in range(tile):
+                        re[dst + uint64(j)] = ar[j]
+                        im[dst + uint64(j)] = ai[j]
+                    continue
+                o = uint64(r) * tile
                 for j in range(tile):
-                    re[dst + uint64(j)] = ar[j]
-                    im[dst + uint64(j)] = ai[j]
+                    on = ((j0 + uint64(j)) & lm) == lm
+                    re[dst + uint64(j)] = ar[j] if on else tr[o + uint64(j)]
+                    im[dst + uint64(j)] = ai[j] if on else ti[o + uint64(j)]
 
 
 @jit()
-def _swap1(re, im, fixed, nfixed, target, cmask, ph):
+def _swap1(re, im, fixed, nfixed, target, cmask, lmask, ph):
     """X-like: ``out0 = p0 * in1, out1 = p1 * in0`` on one target (phases skipped when 1)."""
     wide_vectors()
     run = _ONE << uint64(fixed[0])
     step = _ONE << uint64(target)
     nbase = (uint64(re.shape[0]) >> uint64(nfixed)) // run
+    lm = uint64(lmask)
     p0r, p1r, p0i, p1i = ph[0], ph[1], ph[2], ph[3]
     plain = p0r == 1.0 and p1r == 1.0 and p0i == 0.0 and p1i == 0.0
     for b in range(nbase):
         base = _spread(uint64(b) * run, fixed, nfixed) | cmask
-        if plain:
+        if plain and lm == 0:
             for j in range(run):
                 i0 = base + uint64(j)
                 i1 = i0 + step
@@ -274,7 +269,7 @@ def _swap1(re, im, fixed, nfixed, target, cmask, ph):
                 im[i0] = im[i1]
                 re[i1] = xr
                 im[i1] = xi
-        else:
+        elif lm == 0:
             for j in range(run):
                 i0 = base + uint64(j)
                 i1 = i0 + step
@@ -286,16 +281,31 @@ def _swap1(re, im, fixed, nfixed, target, cmask, ph):
                 im[i0] = p0r * yi + p0i * yr
                 re[i1] = p1r * xr - p1i * xi
                 im[i1] = p1r * xi + p1i * xr
+        else:
+            for j in range(run):
+                i0 = base + uint64(j)
+                i1 = i0 + step
+                on = (uint64(j) & lm) == lm
+                xr = re[i0]
+                xi = im[i0]
+                yr = re[i1]
+                yi = im[i1]
+                re[i0] = p0r * yr - p0i * yi if on else xr
+                im[i0] = p0r * yi + p0i * yr if on else xi
+                re[i1] = p1r * xr - p1i * xi if on else yr
+                im[i1] = p1r * xi + p1i * xr if on else yi
 
 
 @jit()
-def permute(re, im, fixed, nfixed, targets, ntargets, cmask, source, ph, scratch, offs):
+def permute(re, im, fixed, nfixed, targets, ntargets, cmask, lmask, source, ph, scratch, offs):
     """``out[r] = phase[r] * in[source[r]]`` over the targets (rows with r == source[r] and
-    phase 1 are skipped); ``ph`` holds the real parts of the phases, then the imaginary parts."""
+    phase 1 are skipped); ``ph`` holds the real parts of the phases, then the imaginary parts
+    (controls: see :func:`dense1`)."""
     wide_vectors()
     if ntargets == 1 and source[0] == 1:
-        _swap1(re, im, fixed, nfixed, targets[0], cmask, ph)
+        _swap1(re, im, fixed, nfixed, targets[0], cmask, lmask, ph)
         return
+    lm = uint64(lmask)
     dim = 1 << ntargets
     _offsets(targets, ntargets, offs)
     run = _ONE << uint64(fixed[0])
@@ -319,7 +329,17 @@ def permute(re, im, fixed, nfixed, targets, ntargets, cmask, source, ph, scratch
                     continue
                 dst = base + offs[r] + j0
                 o = uint64(s) * tile
-                if pi == 0.0 and pr == 1.0:
+                if lm != 0:
+                    keep = uint64(r) * tile
+                    for j in range(tile):
+                        on = ((j0 + uint64(j)) & lm) == lm
+                        xr = tr[o + uint64(j)]
+                        xi = ti[o + uint64(j)]
+                        yr = pr * xr - pi * xi
+                        yi = pr * xi + pi * xr
+                        re[dst + uint64(j)] = yr if on else tr[keep + uint64(j)]
+                        im[dst + uint64(j)] = yi if on else ti[keep + uint64(j)]
+                elif pi == 0.0 and pr == 1.0:
                     for j in range(tile):
                         re[dst + uint64(j)] = tr[o + uint64(j)]
                         im[dst + uint64(j)] = ti[o + uint64(j)]

@@ -18,10 +18,12 @@ The block kernels themselves are in :mod:`kvant.sim._numba_gates`.
 
 Op encoding (built by :mod:`kvant.sim._numba_plan`), per block i:
 ``kinds[i]`` (0 dense 1-qubit, 1 dense 2-qubit, 2 dense k-qubit, 3 permutation, 4 diagonal);
-``fixed[i, :nfixed[i]]`` ascending local bits of targets and window controls;
-``targets[i, :ntargets[i]]`` ascending local target bits; ``local_controls[i]`` and
-``outer_controls[i]`` control masks over local bits and chunk-number bits; ``foff[i]``/``ioff[i]``
-offsets into ``fdata`` (matrices: all real parts, then all imaginary parts; diagonal tables)
+``fixed[i, :nfixed[i]]`` ascending local bits of targets and controls above the lanes;
+``targets[i, :ntargets[i]]`` ascending local target bits; ``local_controls[i]``,
+``lane_controls[i]`` and ``outer_controls[i]`` control masks over local bits above the lanes,
+lane bits and chunk-number bits (a lane control is not a fixed bit: the kernel computes every
+lane and keeps the old value where the control reads 0); ``foff[i]``/``ioff[i]`` offsets into
+``fdata`` (matrices: all real parts, then all imaginary parts; diagonal tables)
 and ``idata`` (permutation sources; diagonal bit positions).
 """
 
@@ -50,37 +52,31 @@ _ONE = uint64(1)
 def _apply_blocks(re, im, chunk, lanes, plan, fdata, idata, scratch, offs):
     """Apply a window's blocks, in order, to one chunk buffer."""
     wide_vectors()
-    kinds, nfixed, fixed, ntargets, targets, local_controls, outer_controls, foff, ioff = plan
+    kinds, nfixed, fixed, ntargets, targets, local_controls, lane_controls = plan[:7]
+    outer_controls, foff, ioff = plan[7:]
     for i in range(kinds.shape[0]):
         oc = outer_controls[i]
         if (chunk & oc) != oc:
             continue
         kind = kinds[i]
         cmask = uint64(local_controls[i])
+        lmask = lane_controls[i]
         data = fdata[foff[i] :]
         if kind == 0:
-            dense1(re, im, fixed[i], nfixed[i], targets[i, 0], cmask, data)
+            dense1(re, im, fixed[i], nfixed[i], targets[i, 0], cmask, lmask, data)
         elif kind == 1:
-            dense2(re, im, fixed[i], nfixed[i], targets[i, 0], targets[i, 1], cmask, data)
+            dense2(re, im, fixed[i], nfixed[i], targets[i, 0], targets[i, 1], cmask, lmask, data)
         elif kind == 2:
             dense_k(
-                re, im, fixed[i], nfixed[i], targets[i], ntargets[i], cmask, data, scratch, offs
-            )
+                re, im, fixed[i], nfixed[i], targets[i], ntargets[i], cmask, lmask, data,
+                scratch, offs,
+            )  # fmt: skip
         elif kind == 3:
             source = idata[ioff[i] :]
             permute(
-                re,
-                im,
-                fixed[i],
-                nfixed[i],
-                targets[i],
-                ntargets[i],
-                cmask,
-                source,
-                data,
-                scratch,
-                offs,
-            )
+                re, im, fixed[i], nfixed[i], targets[i], ntargets[i], cmask, lmask, source,
+                data, scratch, offs,
+            )  # fmt: skip
         else:
             end = foff[i + 1] if i + 1 < foff.shape[0] else fdata.shape[0]
             diagonal(re, im, lanes, chunk, idata[ioff[i] :], fdata[foff[i] : end])

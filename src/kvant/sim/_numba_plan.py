@@ -7,6 +7,7 @@ arrays (a few entries per block); the state is never touched.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -48,6 +49,18 @@ def bit_offsets(qubits: tuple[int, ...] | list[int]) -> Ints:
     return out
 
 
+@lru_cache(maxsize=4096)
+def _table_index(positions: tuple[int, ...], width: int) -> Ints:
+    """For each index below ``2**width``, its little-endian index over the bits ``positions``
+    (memoised, read-only: windows repeat the same diagonal layouts)."""
+    index = np.arange(1 << width, dtype=np.int64)
+    out = np.zeros_like(index)
+    for m, p in enumerate(positions):
+        out |= ((index >> p) & 1) << m
+    out.flags.writeable = False
+    return out
+
+
 def _diagonal_table(
     block: Block, local: dict[int, int], outer: dict[int, int], lanes: int
 ) -> tuple[list[int], NDArray[np.complex128]]:
@@ -57,26 +70,14 @@ def _diagonal_table(
     row_q = sorted(
         (q for q in block.targets if q in local and local[q] >= lanes), key=lambda q: local[q]
     )
-    lane_q = [q for q in block.targets if q in local and local[q] < lanes]
-    o, h, lane = np.meshgrid(
-        np.arange(1 << len(outer_q)),
-        np.arange(1 << len(row_q)),
-        np.arange(1 << lanes),
-        indexing="ij",
-    )
-    index = np.zeros_like(o)
-    for m, q in enumerate(block.targets):
-        if q in outer_q:
-            bit = (o >> outer_q.index(q)) & 1
-        elif q in row_q:
-            bit = (h >> row_q.index(q)) & 1
-        else:
-            bit = (lane >> local[q]) & 1
-        index |= bit << m
+    # bit positions of each target in the flat table index (o, h, lane): lane bits lowest
+    at = {q: lanes + j for j, q in enumerate(row_q)}
+    at |= {q: lanes + len(row_q) + j for j, q in enumerate(outer_q)}
+    positions = tuple(at.get(q, local.get(q, -1)) for q in block.targets)
+    index = _table_index(positions, lanes + len(row_q) + len(outer_q))
     info = [len(outer_q), len(row_q), *(outer[q] for q in outer_q)]
     info += [local[q] - lanes for q in row_q]
-    del lane_q
-    return info, block.data[index].reshape(-1)
+    return info, block.data[index]
 
 
 #: Runs copied through the permutation table have ``2**_MIN_RUN_BITS`` to ``2**_MAX_RUN_BITS``
@@ -138,6 +139,7 @@ def encode_window(window: Window, num_qubits: int, real_dtype: np.dtype[Any]) ->
     ntargets = np.zeros(count, np.int64)
     targets = np.zeros((count, _WIDTH), np.int64)
     local_controls = np.zeros(count, np.int64)
+    lane_controls = np.zeros(count, np.int64)
     outer_controls = np.zeros(count, np.int64)
     foff = np.zeros(count, np.int64)
     ioff = np.zeros(count, np.int64)
@@ -154,12 +156,14 @@ def encode_window(window: Window, num_qubits: int, real_dtype: np.dtype[Any]) ->
         else:
             positions = [local[q] for q in block.targets]
             window_controls = [local[q] for q in block.controls if q in local]
+            body_controls = [p for p in window_controls if p >= lanes]
             ntargets[i] = len(positions)
             targets[i, : len(positions)] = positions
-            fix = sorted(positions + window_controls)
+            fix = sorted(positions + body_controls)
             nfixed[i] = len(fix)
             fixed[i, : len(fix)] = fix
-            local_controls[i] = sum(1 << p for p in window_controls)
+            local_controls[i] = sum(1 << p for p in body_controls)
+            lane_controls[i] = sum(1 << p for p in window_controls if p < lanes)
             outer_controls[i] = sum(1 << outer[q] for q in block.controls if q in outer)
             if block.kind == "permutation":
                 kinds[i] = 3
@@ -174,7 +178,10 @@ def encode_window(window: Window, num_qubits: int, real_dtype: np.dtype[Any]) ->
         floats.append(values)
         used += values.shape[0]
     fdata = np.concatenate(floats).astype(real_dtype) if floats else np.zeros(1, real_dtype)
-    plan = (kinds, nfixed, fixed, ntargets, targets, local_controls, outer_controls, foff, ioff)
+    plan = (
+        kinds, nfixed, fixed, ntargets, targets, local_controls, lane_controls, outer_controls,
+        foff, ioff,
+    )  # fmt: skip
     return EncodedWindow(
         outer_offsets=bit_offsets(list(outer_list)),
         io=_io_tables(window),

@@ -1,0 +1,182 @@
+"""An on-disk cache of built LDPC codes, so that a process does not redraw the code family.
+
+Drawing the 20 codes of n = 65536 bits (:func:`kvant.qkd._ldpc_codes.code_family`) takes
+about 9 s of CPU; loading and checking them takes about 0.15 s. A code is a pure function
+of (degree distribution, n, seed, builder), so it is stored under the SHA-256 of
+those, of :data:`BUILDER_VERSION` (raised whenever the construction changes) and of the NumPy
+and Numba versions (whose random streams the construction consumes).
+
+Where: ``$KVANT_CACHE_DIR/ldpc-codes`` if ``KVANT_CACHE_DIR`` is set, else
+``~/.cache/kvant/ldpc-codes`` (beside the FFTW wisdom of :mod:`kvant.qkd._toeplitz`).
+``KVANT_CACHE_DIR=off`` (or empty) turns the cache off, as does a missing home directory.
+Each entry is one uncompressed ``.npz`` (about 2 MB for n = 65536), written to a temporary
+file in the same directory and renamed into place (atomic on POSIX, so concurrent processes
+never see half a file), holding its key and the SHA-256 of its arrays. On load the key and
+the digest are checked and a caller-given check of the arrays' structure runs; an entry that
+fails any of them, or cannot be read, is rebuilt and overwritten. A cache that cannot be
+written (read-only home) is skipped silently: the cache only ever saves time. Entries are
+never deleted (a new key leaves the old file): remove the directory to reclaim the space
+(about 30 MB for the family at n = 65536).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+import zipfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numba
+import numpy as np
+from numpy.lib.npyio import NpzFile
+from numpy.typing import NDArray
+
+__all__ = ["BUILDER_VERSION", "CACHE_ENV", "cache_directory", "cache_key", "cached_arrays"]
+
+BUILDER_VERSION = 1
+"""Version of :func:`~kvant.qkd._ldpc_codes.build_code`'s output: raise it on any change that
+alters a code drawn from the same (distribution, n, seed)."""
+CACHE_ENV = "KVANT_CACHE_DIR"
+_SUBDIRECTORY = "ldpc-codes"
+_OFF = ("", "off", "0", "none")
+
+Arrays = dict[str, NDArray[Any]]
+
+
+def cache_directory() -> Path | None:
+    """The directory of the code cache, or ``None`` when ``$KVANT_CACHE_DIR`` turns it off.
+
+    >>> place = cache_directory()
+    >>> place is None or place.name == "ldpc-codes"
+    True
+    """
+    configured = os.environ.get(CACHE_ENV)
+    if configured is None:
+        try:
+            home = Path.home()
+        except (RuntimeError, KeyError):  # no home directory: no cache
+            return None
+        return home / ".cache" / "kvant" / _SUBDIRECTORY
+    if configured.strip().lower() in _OFF:
+        return None
+    return Path(configured).expanduser() / _SUBDIRECTORY
+
+
+def _minor(version: str) -> str:
+    return ".".join(version.split(".")[:2])
+
+
+def cache_key(fields: Mapping[str, Any]) -> str:
+    """SHA-256 (hex) of ``fields`` (plain JSON) with the builder, NumPy and Numba versions.
+
+    >>> cache_key({"n": 1}) == cache_key({"n": 1}) != cache_key({"n": 2})
+    True
+    """
+    identity = {
+        "builder": BUILDER_VERSION,
+        "numpy": _minor(np.__version__),
+        "numba": _minor(numba.__version__),
+        "fields": dict(fields),
+    }
+    text = json.dumps(identity, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _digest(arrays: Mapping[str, NDArray[Any]]) -> str:
+    sha = hashlib.sha256()
+    for name in sorted(arrays):
+        array = np.ascontiguousarray(arrays[name])
+        sha.update(f"{name}:{array.dtype.str}:{array.shape}".encode())
+        sha.update(array.tobytes())
+    return sha.hexdigest()
+
+
+def _load(path: Path, key: str) -> Arrays | None:
+    """The arrays of a cache entry, or ``None`` if it is missing, unreadable or not intact."""
+    try:
+        with open(path, "rb") as handle:
+            data = np.load(handle, allow_pickle=False)
+            if not isinstance(data, NpzFile):
+                return None
+            with data:
+                stored = {name: data[name] for name in data.files}
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return None
+    meta = stored.pop("__meta__", None)
+    if meta is None or meta.dtype != np.uint8 or meta.ndim != 1:
+        return None
+    try:
+        header = json.loads(meta.tobytes().decode())
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    if not isinstance(header, dict) or header.get("key") != key:
+        return None
+    if header.get("digest") != _digest(stored):
+        return None
+    return stored
+
+
+def _store(path: Path, key: str, arrays: Mapping[str, NDArray[Any]]) -> None:
+    """Write atomically (temporary file in the same directory, then rename); skip on OSError."""
+    header = json.dumps({"key": key, "digest": _digest(arrays)}).encode()
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                payload: dict[str, Any] = {"__meta__": np.frombuffer(header, np.uint8)}
+                payload.update(arrays)
+                np.savez(out, **payload)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temporary, path)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
+
+
+def cached_arrays(
+    name: str,
+    fields: Mapping[str, Any],
+    build: Callable[[], Mapping[str, NDArray[Any]]],
+    check: Callable[[Mapping[str, NDArray[Any]]], bool],
+) -> Arrays:
+    """The arrays ``build()`` returns, from the cache when an intact entry exists.
+
+    Args:
+        name: Readable prefix of the file name (e.g. ``rate0.95-n65536``).
+        fields: What the arrays are a pure function of (plain JSON); hashed into the key.
+        build: Makes the arrays (called on a miss, or when an entry fails a check).
+        check: Check of loaded arrays (their names, shapes, index ranges); False means
+            rebuild.
+
+    Returns:
+        Name -> array, as ``build`` returns them (the same bytes whether built or loaded).
+
+    >>> import os, shutil, tempfile
+    >>> saved, scratch = os.environ.get("KVANT_CACHE_DIR"), tempfile.mkdtemp()
+    >>> os.environ["KVANT_CACHE_DIR"] = scratch
+    >>> made = cached_arrays("demo", {"n": 3}, lambda: {"a": np.arange(3)}, lambda a: True)
+    >>> again = cached_arrays("demo", {"n": 3}, lambda: {"a": np.zeros(3)}, lambda a: True)
+    >>> again["a"].tolist()  # loaded, not rebuilt
+    [0, 1, 2]
+    >>> _ = os.environ.pop("KVANT_CACHE_DIR") if saved is None else os.environ.update(
+    ...     KVANT_CACHE_DIR=saved)
+    >>> shutil.rmtree(scratch)
+    """
+    key = cache_key(fields)
+    directory = cache_directory()
+    path = None if directory is None else directory / f"{name}-{key[:32]}.npz"
+    if path is not None:
+        loaded = _load(path, key)
+        if loaded is not None and check(loaded):
+            return loaded
+    built = {k: np.ascontiguousarray(v) for k, v in build().items()}
+    if path is not None:
+        _store(path, key, built)
+    return built
