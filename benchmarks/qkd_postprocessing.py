@@ -295,7 +295,7 @@ def efficiency(quick: bool) -> list[dict[str, Any]]:
             continue  # ldpc_efficiency: more seeds, and the exact phi table beside
         for qber in (0.005, 0.01, 0.02, 0.05, 0.10):
             values = []
-            for seed in range(1 if name.startswith("ldpc") else seeds):
+            for seed in range(seeds):
                 n = _key_bits(name, rec, qber, 100_000, 4)
                 alice, bob = _pair(n, qber, 100 + seed)
                 result = rec.reconcile(alice, bob, qber, ClassicalChannel(), seed=seed)

@@ -135,7 +135,7 @@ class LdpcReconciler:
             raise ConfigError(f"unknown BP algorithm {algorithm!r}; use sum-product or min-sum")
         if not 1 <= max_iterations <= 10_000:
             raise ConfigError(f"max_iterations must be in [1, 10000], got {max_iterations}")
-        start = 1.05 if start_efficiency is None else start_efficiency
+        start = _FLOOR_START if start_efficiency is None else start_efficiency
         if not 0.0 < start <= 3.0 or not 0.0 < step_efficiency <= 1.0:
             raise ConfigError(
                 "need 0 < start_efficiency <= 3 and 0 < step_efficiency <= 1, got"

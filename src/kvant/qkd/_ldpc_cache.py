@@ -7,7 +7,8 @@ those, of :data:`BUILDER_VERSION` (raised whenever the construction changes) and
 and Numba versions (whose random streams the construction consumes).
 
 Where: ``$KVANT_CACHE_DIR/ldpc-codes`` if ``KVANT_CACHE_DIR`` is set, else
-``~/.cache/kvant/ldpc-codes`` (beside the FFTW wisdom of :mod:`kvant.qkd._toeplitz`).
+``~/.cache/kvant/ldpc-codes`` (:func:`cache_root`, beside the FFTW wisdom of
+:mod:`kvant.qkd._toeplitz`).
 ``KVANT_CACHE_DIR=off`` (or empty) turns the cache off, as does a missing home directory.
 Each entry is one uncompressed ``.npz`` (about 2 MB for n = 65536), written to a temporary
 file in the same directory and renamed into place (atomic on POSIX, so concurrent processes
@@ -36,7 +37,14 @@ import numpy as np
 from numpy.lib.npyio import NpzFile
 from numpy.typing import NDArray
 
-__all__ = ["BUILDER_VERSION", "CACHE_ENV", "cache_directory", "cache_key", "cached_arrays"]
+__all__ = [
+    "BUILDER_VERSION",
+    "CACHE_ENV",
+    "cache_directory",
+    "cache_key",
+    "cache_root",
+    "cached_arrays",
+]
 
 BUILDER_VERSION = 1
 """Version of :func:`~kvant.qkd._ldpc_codes.build_code`'s output: raise it on any change that
@@ -48,23 +56,35 @@ _OFF = ("", "off", "0", "none")
 Arrays = dict[str, NDArray[Any]]
 
 
-def cache_directory() -> Path | None:
-    """The directory of the code cache, or ``None`` when ``$KVANT_CACHE_DIR`` turns it off.
+def cache_root() -> Path | None:
+    """Kvant's cache directory (``$KVANT_CACHE_DIR``, else ``~/.cache/kvant``), or ``None``
+    when ``$KVANT_CACHE_DIR`` turns caching off or there is no home directory. Shared by the
+    code cache and the FFTW wisdom of :mod:`kvant.qkd._toeplitz`.
 
-    >>> place = cache_directory()
-    >>> place is None or place.name == "ldpc-codes"
+    >>> root = cache_root()
+    >>> root is None or root.is_absolute()
     True
     """
     configured = os.environ.get(CACHE_ENV)
     if configured is None:
         try:
-            home = Path.home()
+            return Path.home() / ".cache" / "kvant"
         except (RuntimeError, KeyError):  # no home directory: no cache
             return None
-        return home / ".cache" / "kvant" / _SUBDIRECTORY
     if configured.strip().lower() in _OFF:
         return None
-    return Path(configured).expanduser() / _SUBDIRECTORY
+    return Path(configured).expanduser().absolute()
+
+
+def cache_directory() -> Path | None:
+    """The directory of the code cache, or ``None`` when caching is off (:func:`cache_root`).
+
+    >>> place = cache_directory()
+    >>> place is None or place.name == "ldpc-codes"
+    True
+    """
+    root = cache_root()
+    return None if root is None else root / _SUBDIRECTORY
 
 
 def _minor(version: str) -> str:

@@ -2,7 +2,7 @@
 puncturing positions for rate adaptation.
 
 Degree distributions: :mod:`kvant.qkd._ldpc_distributions` (rates 0.50-0.90 of Elkouss et
-al. 2009, Table I; 0.865-0.885 and 0.905-0.95 designed by Kvant's density evolution).
+al. 2009, Table I; 0.865-0.895 and 0.905-0.95 designed by Kvant's density evolution).
 
 A code of length n is drawn from its distribution by random socket matching with a fixed seed
 (parallel edges removed), so the family is the same on every machine. Punctured positions are
@@ -52,7 +52,7 @@ _CODE_SEEDS = {
     )
 }
 """Seed of each rate's code in :func:`code_family`: fixed per rate, 1000 + the rate's place in
-the family of 16 rates before the rows 0.865-0.885 were added (those got 1016-1018), so
+the family of 16 rates before the rows 0.865-0.895 were added (those got 1016-1019), so
 that adding a rate leaves every other code as it was."""
 
 

@@ -35,7 +35,6 @@ import functools
 import importlib
 import math
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, Literal
 
 import numba
@@ -44,6 +43,7 @@ from numpy.typing import NDArray
 
 from kvant.errors import BackendUnavailableError, ConfigError, SimulationError
 from kvant.qkd._classical import ClassicalChannel
+from kvant.qkd._ldpc_cache import cache_root
 
 __all__ = [
     "FftBackend",
@@ -155,12 +155,14 @@ def _bits(bits: Any, name: str) -> NDArray[np.uint8]:
 class _Fftw:
     """FFTW plans for one length (pyfftw): two forward transforms into separate spectra, one
     backward; ``measure`` plans are slower to make but about twice as fast to run, and their
-    wisdom is kept on disk (``~/.cache/kvant/fftw-wisdom``)."""
+    wisdom is kept on disk (``fftw-wisdom`` in :func:`~kvant.qkd._ldpc_cache.cache_root`,
+    nowhere when caching is off)."""
 
     def __init__(self, length: int, effort: str) -> None:
         pyfftw = importlib.import_module("pyfftw")
-        wisdom = Path.home() / ".cache" / "kvant" / "fftw-wisdom"
-        if effort == "measure" and wisdom.exists():
+        root = cache_root()
+        wisdom = None if root is None else root / "fftw-wisdom"
+        if effort == "measure" and wisdom is not None and wisdom.exists():
             with contextlib.suppress(Exception):
                 pyfftw.import_wisdom(tuple(wisdom.read_bytes().split(b"\x00\x00")))
         self.real = pyfftw.empty_aligned(length, dtype="float64")
@@ -170,7 +172,7 @@ class _Fftw:
         self.backward = pyfftw.FFTW(
             self.spectra[0], self.real, direction="FFTW_BACKWARD", flags=flags, threads=1
         )
-        if effort == "measure":
+        if effort == "measure" and wisdom is not None:
             with contextlib.suppress(OSError):
                 wisdom.parent.mkdir(parents=True, exist_ok=True)
                 wisdom.write_bytes(b"\x00\x00".join(pyfftw.export_wisdom()))

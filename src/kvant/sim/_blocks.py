@@ -100,9 +100,14 @@ class Block:
 
 
 @lru_cache(maxsize=4096)
-def _gather(positions: tuple[int, ...], width: int) -> NDArray[np.int64]:
+def bit_gather(positions: tuple[int, ...], width: int) -> NDArray[np.int64]:
     """For each index below ``2**width``, its little-endian index over the bits ``positions``
-    (memoised, read-only: fusion asks for the same few patterns over and over)."""
+    (memoised, read-only: fusion and the window plans ask for the same few patterns over and
+    over).
+
+    >>> bit_gather((2, 0), 3).tolist()  # bit 2 -> bit 0, bit 0 -> bit 1
+    [0, 2, 0, 2, 1, 3, 1, 3]
+    """
     index = np.arange(1 << width, dtype=np.int64)
     local = np.zeros_like(index)
     for m, p in enumerate(positions):
@@ -113,7 +118,7 @@ def _gather(positions: tuple[int, ...], width: int) -> NDArray[np.int64]:
 
 def _local_index(qubits: Sequence[int], within: Sequence[int]) -> NDArray[np.int64]:
     """Little-endian index over ``qubits`` of each index over ``within`` (both ascending)."""
-    return _gather(tuple(within.index(q) for q in qubits), len(within))
+    return bit_gather(tuple(within.index(q) for q in qubits), len(within))
 
 
 @lru_cache(maxsize=4096)
@@ -125,7 +130,7 @@ def _expand_plan(
     controls read 1, ``out.flat[one_at] = 1`` (identity) where they do not, 0 elsewhere."""
     dim = 1 << width
     index = np.arange(dim, dtype=np.int64)
-    loc = _gather(targets, width)
+    loc = bit_gather(targets, width)
     rest = index & ~sum(1 << p for p in targets)
     on = np.ones(dim, dtype=bool)
     for c in controls:

@@ -7,13 +7,12 @@ arrays (a few entries per block); the state is never touched.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from kvant.sim._blocks import Block
+from kvant.sim._blocks import Block, bit_gather
 from kvant.sim._windows import Window
 
 __all__ = ["EncodedWindow", "bit_offsets", "encode_window"]
@@ -49,18 +48,6 @@ def bit_offsets(qubits: tuple[int, ...] | list[int]) -> Ints:
     return out
 
 
-@lru_cache(maxsize=4096)
-def _table_index(positions: tuple[int, ...], width: int) -> Ints:
-    """For each index below ``2**width``, its little-endian index over the bits ``positions``
-    (memoised, read-only: windows repeat the same diagonal layouts)."""
-    index = np.arange(1 << width, dtype=np.int64)
-    out = np.zeros_like(index)
-    for m, p in enumerate(positions):
-        out |= ((index >> p) & 1) << m
-    out.flags.writeable = False
-    return out
-
-
 def _diagonal_table(
     block: Block, local: dict[int, int], outer: dict[int, int], lanes: int
 ) -> tuple[list[int], NDArray[np.complex128]]:
@@ -74,7 +61,7 @@ def _diagonal_table(
     at = {q: lanes + j for j, q in enumerate(row_q)}
     at |= {q: lanes + len(row_q) + j for j, q in enumerate(outer_q)}
     positions = tuple(at.get(q, local.get(q, -1)) for q in block.targets)
-    index = _table_index(positions, lanes + len(row_q) + len(outer_q))
+    index = bit_gather(positions, lanes + len(row_q) + len(outer_q))
     info = [len(outer_q), len(row_q), *(outer[q] for q in outer_q)]
     info += [local[q] - lanes for q in row_q]
     return info, block.data[index]
