@@ -9,6 +9,9 @@ are reported apart):
 - the LDPC decoder (16 frames decoded together, :mod:`kvant.qkd._ldpc_lanes`): at 16 and 64
   frames, iterations and attempts per frame, useful edge updates per CPU second, and the
   efficiency / throughput trade-off of the blind protocol's settings (``LDPC_SETTINGS``);
+- one layered sweep of 16 frames (rate 0.8, n = 65536) with each phi lookup this CPU runs
+  (AVX-512, AVX2, portable gather) and with the plain Numba fallback: milliseconds per sweep
+  and edge updates per second (``--sweeps`` alone prints just these);
 - Toeplitz privacy amplification: input bits per second at 1 Mbit blocks (output 0.4 Mbit);
 - verification and authentication hashing: bytes per second;
 - the whole pipeline (sift, estimate, reconcile, verify, amplify, authenticate): sifted key
@@ -41,6 +44,7 @@ from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
+import llvmlite.binding as llvm  # noqa: E402
 import numpy as np  # noqa: E402
 
 from kvant.qkd import (  # noqa: E402
@@ -57,7 +61,15 @@ from kvant.qkd import (  # noqa: E402
     toeplitz_hash,
     verify_keys,
 )
-from kvant.qkd._ldpc_codes import DEFAULT_FRAME_BITS, code_family  # noqa: E402
+from kvant.qkd._ldpc_codes import DEFAULT_FRAME_BITS, code_family, family_code  # noqa: E402
+from kvant.qkd._ldpc_kernels import MESSAGE_UNIT, phi_log_table  # noqa: E402
+from kvant.qkd._ldpc_simd import (  # noqa: E402
+    FLAVOUR,
+    LANES,
+    host_flavours,
+    sweep_lanes,
+    vector_sweep,
+)
 from kvant.qkd._polyhash import poly_hash  # noqa: E402
 
 PUBLISHED = {
@@ -240,6 +252,61 @@ def _ldpc_row(
     }  # fmt: skip
 
 
+def _sweep_problem(seed: int = 1) -> tuple[Any, list[np.ndarray]]:
+    """Rate-0.8 code, 16 lanes of random syndromes and channel-like posteriors (QBER ~2%)."""
+    code = family_code(0.8)
+    rng = np.random.default_rng(seed)
+    syn = np.where(rng.random((code.num_checks, LANES)) < 0.5, 1, -1).astype(np.float32)
+    posterior = rng.normal(3.9, 2.5, (code.num_bits, LANES)).astype(np.float32)
+    arrays = [
+        syn, posterior, np.zeros((code.num_edges, LANES), np.int16),
+        np.full(LANES, 2.0, np.float32), phi_log_table(), np.zeros(LANES, np.int32),
+        np.zeros((int(np.diff(code.check_start).max()), LANES), np.float32),
+    ]  # fmt: skip
+    return code, arrays
+
+
+def sweep_flavours(repeats: int, quick: bool) -> list[dict[str, Any]]:
+    """Milliseconds per layered sweep of 16 frames for every phi lookup the host runs and the
+    plain Numba sweep, all on the same problem; each also checked equal to the plain one."""
+    code, arrays = _sweep_problem()
+    runs: dict[str, Callable[..., None]] = {f: vector_sweep(f) for f in host_flavours()}
+    runs["plain"] = lambda *a: sweep_lanes(*a, False, 0.8, MESSAGE_UNIT)
+    states, rows = {}, []
+    for name, sweep in runs.items():
+        state = [a.copy() for a in arrays]
+        sweep(code.check_start, code.check_vars, *state)  # compile, and fill the messages
+        state[3][:] = 1.0
+        times = []
+        for _ in range(2 if quick or name == "plain" else max(repeats, 5) * 2):
+            cpu = time.process_time()
+            sweep(code.check_start, code.check_vars, *state)
+            times.append(time.process_time() - cpu)
+        states[name] = (len(times), state)
+        best = min(times)
+        rows.append({
+            "stage": f"ldpc-sweep-{name}", "flavour": name, "host_default": name == FLAVOUR,
+            "edges": code.num_edges, "lanes": LANES, "cpu_seconds_min": best,
+            "cpu_seconds_median": statistics.median(times),
+            "edge_updates_per_cpu_second": code.num_edges * LANES / best,
+        })  # fmt: skip
+    # every flavour leaves the same posteriors after the same number of sweeps as the plain one
+    plain = [a.copy() for a in arrays]
+    for _ in range(3):
+        runs["plain"](code.check_start, code.check_vars, *plain)
+        plain[3][:] = 1.0
+    for name in host_flavours():
+        state = [a.copy() for a in arrays]
+        for _ in range(3):
+            runs[name](code.check_start, code.check_vars, *state)
+            state[3][:] = 1.0
+        if not np.array_equal(state[1], plain[1]):
+            raise SystemExit(f"phi flavour {name} disagrees with the plain sweep")
+    for row in rows:
+        row["ratio_to_plain"] = rows[-1]["cpu_seconds_min"] / row["cpu_seconds_min"]
+    return rows
+
+
 def ldpc_decoder(quick: bool) -> list[dict[str, Any]]:
     """Blind LDPC at QBER 2% (n = 65536, rate 0.8): 16 frames (about 1 Mbit, one block of
     the pipeline), 64 frames (steady state: later frames start from what earlier ones
@@ -365,6 +432,9 @@ def main() -> None:
         help="only the LDPC rows: decoder throughput at 16/64 frames, trade-off, efficiency",
     )  # fmt: skip
     parser.add_argument(
+        "--sweeps", action="store_true", help="only the per-flavour decoder sweep timings"
+    )
+    parser.add_argument(
         "--ldpc-needed", action="store_true",
         help="measure and print kvant.qkd._ldpc_start.NEEDED_EFFICIENCY (about 2 min)",
     )  # fmt: skip
@@ -376,6 +446,21 @@ def main() -> None:
     cpu_start = time.process_time()
     if args.ldpc_needed:
         print(ldpc_needed_efficiency())
+        return
+    sweeps = sweep_flavours(args.repeats, args.quick)
+    print(f"{'decoder sweep (16 frames, 392k edges)':40} {'ms min':>8} {'ms med':>8}"
+          f" {'edge upd/s':>11} {'x plain':>8}")  # fmt: skip
+    for row in sweeps:
+        mark = " (this CPU's default)" if row["host_default"] else ""
+        print(
+            f"{row['stage']:40} {row['cpu_seconds_min'] * 1e3:>8.2f}"
+            f" {row['cpu_seconds_median'] * 1e3:>8.2f}"
+            f" {row['edge_updates_per_cpu_second']:>11.3g} {row['ratio_to_plain']:>8.1f}{mark}"
+        )
+    print()
+    if args.sweeps:
+        if args.out:
+            args.out.write_text(json.dumps({"decoder_sweeps": sweeps}, indent=2))
         return
     if args.ldpc_only:
         rows, effs = ldpc_decoder(args.quick), ldpc_efficiency(args.quick)
@@ -419,9 +504,11 @@ def main() -> None:
             "python": platform.python_version(), "cpu": platform.processor() or platform.machine(),
             "cores_used": 1, "load_average_before": load_before,
             "load_average_after": load_after, "wall_seconds": wall_s,
-            "cpu_seconds": cpu_s,
+            "cpu_seconds": cpu_s, "llvm_host_cpu": llvm.get_host_cpu_name(),
+            "ldpc_phi_flavour": FLAVOUR,
+            "ldpc_phi_flavours": list(host_flavours()),
         },
-        "throughput": rows, "efficiency": effs, "published": PUBLISHED,
+        "decoder_sweeps": sweeps, "throughput": rows, "efficiency": effs, "published": PUBLISHED,
     }  # fmt: skip
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -4,8 +4,12 @@ al. 2017)."""
 from __future__ import annotations
 
 import math
+import platform
+import re
 from collections.abc import Callable
 
+import llvmlite.binding as llvm  # type: ignore[import-untyped]
+import numba
 import numpy as np
 import pytest
 from numba.core.errors import TypingError
@@ -23,14 +27,18 @@ from kvant.qkd._ldpc_kernels import (
     phi_table,
 )
 from kvant.qkd._ldpc_lanes import DecoderStats, LaneDecoder
+from kvant.qkd._ldpc_phi_ir import FLAVOURS, phi_ir
 from kvant.qkd._ldpc_simd import (
-    CHECK_IR,
+    FLAVOUR,
     LANES,
     VECTOR_KERNEL,
     _parses,
+    check_ir,
+    host_flavours,
     lane_satisfied,
     sweep_lanes,
     sweep_vector,
+    vector_sweep,
 )
 from kvant.qkd._ldpc_start import NEEDED_EFFICIENCY, predicted_efficiency
 
@@ -216,11 +224,47 @@ def test_decoder_finds_alices_frames(min_sum: bool) -> None:
     np.testing.assert_array_equal((posterior < 0).astype(np.uint8), x)
 
 
-def test_vector_kernel_compiles() -> None:
-    # the LLVM IR of the 16-lane check update must parse with the installed llvmlite (it runs
-    # wherever the CPU has AVX-512F, vpermi2ps; elsewhere the reconciler runs the 5x slower
-    # portable sweep, which test_lane_sweeps_match_the_one_frame_decoder checks)
-    assert _parses(CHECK_IR)
+# what each flavour's phi lookup must become in machine code, on a CPU that has it
+_LOWERED = {"avx512": ("znver4", r"vperm[it]2ps"), "avx2": ("znver3", r"vperm[dps]+\s+%ymm"),
+            "gather": ("x86-64", None)}  # fmt: skip
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_vector_kernel_compiles_for_every_flavour(flavour: str) -> None:
+    # the LLVM IR of the 16-lane check update must parse with the installed llvmlite for every
+    # phi flavour, and lower to the intended instructions for a CPU that has them, whether or
+    # not this host has them (the host runs its own: test_lane_sweeps_match_...)
+    text = check_ir(flavour)  # type: ignore[arg-type]
+    assert _parses(text)
+    if platform.machine() not in ("x86_64", "AMD64"):
+        return  # the x86 targets below need an x86 LLVM; parsing is checked above
+    cpu, pattern = _LOWERED[flavour]
+    llvm.initialize_native_target()
+    llvm.initialize_native_asmprinter()
+    module = llvm.parse_assembly(text)
+    machine = llvm.Target.from_triple("x86_64-unknown-linux-gnu").create_target_machine(
+        cpu=cpu, opt=3
+    )
+    builder = llvm.create_pass_builder(machine, llvm.create_pipeline_tuning_options(3))
+    builder.getModulePassManager().run(module, builder)
+    asm = machine.emit_assembly(module)
+    if pattern is not None:
+        assert re.search(pattern, asm)
+    assert "gather" not in asm if flavour != "gather" else re.search(r"gather|movss", asm)
+
+
+def test_host_runs_the_fastest_flavour_it_has(monkeypatch: pytest.MonkeyPatch) -> None:
+    flavours = host_flavours()
+    assert flavours[-1] == "gather"  # runs on any target
+    assert flavours[0] == FLAVOUR
+    assert VECTOR_KERNEL  # the installed llvmlite parses every flavour (test above)
+    # compiling for another CPU (NUMBA_CPU_NAME) must not use this CPU's instructions
+    monkeypatch.setattr(numba.config, "CPU_NAME", "generic", raising=False)
+    assert host_flavours() == ("gather",)
+    with pytest.raises(ConfigError, match="cannot run the 'avx2'"):
+        vector_sweep("avx2")
+    with pytest.raises(ConfigError, match="unknown phi flavour"):
+        phi_ir("sse", "phi")  # type: ignore[arg-type]
 
 
 def test_vector_sweep_refuses_other_layouts() -> None:
@@ -277,7 +321,8 @@ def test_lane_sweeps_match_the_one_frame_decoder(case: str) -> None:
     # leftovers of an earlier frame, must be read as zeros and overwritten
     fresh = np.where(active > 0, np.float32(2.0), np.float32(0.0))
     leftovers = np.random.default_rng(5).integers(-30000, 30000, (code.num_edges, LANES))
-    engines = ["lanes"] + (["vector"] if case == "log-table" and VECTOR_KERNEL else [])
+    # every phi flavour this host can run (AVX-512, AVX2, the portable gather)
+    engines = ["lanes"] + (list(host_flavours()) if case == "log-table" else [])
     unit = 1.0 if min_sum else MESSAGE_UNIT  # sum-product messages: int16 of 2^-12 units
     out = {}
     for engine in engines:
@@ -289,13 +334,13 @@ def test_lane_sweeps_match_the_one_frame_decoder(case: str) -> None:
         for sweep in range(3):
             args = (code.check_start, code.check_vars, syn, posterior, messages,
                     fresh if sweep == 0 else active, table, unsatisfied, scratch)  # fmt: skip
-            if engine == "vector":
-                sweep_vector(*args)
-            else:
+            if engine == "lanes":
                 sweep_lanes(*args, min_sum, 0.8, unit)
+            else:
+                vector_sweep(engine)(*args)  # type: ignore[arg-type]
         out[engine] = (posterior, messages, unsatisfied)
-    if "vector" in out:
-        for a, b in zip(out["vector"], out["lanes"], strict=True):
+    for engine in engines[1:]:
+        for a, b in zip(out[engine], out["lanes"], strict=True):
             np.testing.assert_array_equal(a, b)
     posterior, messages, unsatisfied = out["lanes"]
     for lane in range(LANES):

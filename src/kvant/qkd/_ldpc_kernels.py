@@ -93,7 +93,7 @@ def phi_table() -> NDArray[np.float32]:
 
 def phi_log_table() -> NDArray[np.float32]:
     """phi(x) = -ln tanh(x/2) on quarter-octave bins, rounded to multiples of
-    :data:`MESSAGE_UNIT`: the table that the 16-frame decoder keeps in four AVX-512 registers
+    :data:`MESSAGE_UNIT`: the table that the 16-frame decoder keeps in registers (four AVX-512 or six AVX2 ones)
     instead of gathering from :func:`phi_table` (:mod:`kvant.qkd._ldpc_simd`).
 
     Entry i (:func:`phi_log_index`) covers [a, b) = 2^(i // 4 - 8) [1 + (i % 4) / 4,

@@ -7,43 +7,45 @@ once, for the blind LDPC reconciler (:mod:`kvant.qkd._ldpc`).
 Layout: posteriors ``[bit][lane]`` (float32), check-to-bit messages ``[edge][lane]`` (int16
 in units of 2^-12, exact: every sum-product message is a signed entry of a rounded phi
 table), syndromes as ``[check][lane]`` signs (+1 / -1);
-16 lanes of float32 are one 64-byte cache line and one AVX-512 register. The rule is that of
-:func:`kvant.qkd._ldpc_kernels.layered_decode` (layered sum-product, Hocevar 2004;
-phi(x) = -ln tanh(x/2) from a table, Richardson & Urbanke 2008, Sec. 2.5), applied to every
-lane with no data-dependent branch: the random access per edge fetches all 16 frames'
-posteriors in one cache line (prefetched 16 edges ahead), and phi comes from the 64 entries
-of :func:`~kvant.qkd._ldpc_kernels.phi_log_table` held in four registers: the index is the
-float's exponent and top two mantissa bits (a shift, a subtraction, a clamp), the lookup two
-``vpermi2ps`` and a blend. A lane whose ``active`` entry is 0 is left exactly as it is (its
+16 lanes of float32 are one 64-byte cache line (one AVX-512 register, two AVX2 ones). The
+rule is that of :func:`kvant.qkd._ldpc_kernels.layered_decode` (layered sum-product, Hocevar
+2004; phi(x) = -ln tanh(x/2) from a table, Richardson & Urbanke 2008, Sec. 2.5), applied to
+every lane with no data-dependent branch: the random access per edge fetches all 16 frames'
+posteriors in one cache line (prefetched 16 edges ahead), and phi comes from the 64 entries of
+:func:`~kvant.qkd._ldpc_kernels.phi_log_table` held in registers (:mod:`kvant.qkd._ldpc_phi_ir`:
+the index is the float's exponent and top two mantissa bits, the lookup in-register permutes
+chosen for the CPU). A lane whose ``active`` entry is 0 is left exactly as it is (its
 posteriors and messages are not touched), so frames that converged, or slots with no frame,
 ride along.
 
-Measured on one core of the benchmark's Xeon (AVX-512), n = 65536, rate 0.8 (392k edges):
-1.05e8 edge updates per CPU second for the one-frame kernel; here 7e8 with float32
-messages, 1.0e9 with int16 messages, 1.1e9 with the prefetch and 64-byte-aligned rows
-(noisy: the machine is shared), when phi came from 16-wide gathers into the 4096-entry
-:func:`~kvant.qkd._ldpc_kernels.phi_table`: the two gathers per edge took half the time
-(4.5-4.8 ms per sweep of 16 frames; without any phi, 2.1 ms). The register table: 2.9 ms,
-1.6e9 edge updates per CPU second; 96 entries (8 bins per octave, three register pairs):
-3.3-3.6 ms; 32 entries: 2.4 ms, but it costs 0.015 in efficiency.
+Measured per sweep of 16 frames, n = 65536, rate 0.8 (392k edges), one core. A Xeon with
+AVX-512: 1.05e8 edge updates per CPU second for the one-frame kernel; here 1.1e9 when phi
+came from 16-wide gathers into the 4096-entry :func:`~kvant.qkd._ldpc_kernels.phi_table`
+(4.5-4.8 ms per sweep; without any phi, 2.1 ms), 2.9 ms (1.6e9 edge updates per second) with
+the 64-entry register table. A Zen 3 core with AVX2 (``benchmarks/qkd_postprocessing.py --sweeps``):
+9.6 ms with six ``vpermps`` per 8 lanes, 10.9 ms with gathers, 3.9 ms without any phi, 143 ms
+for the plain Numba sweep.
 
 Two implementations of one sweep, which agree bit for bit (a test checks it):
 
 - :func:`sweep_vector`: the check update written once in LLVM IR on ``<16 x float>`` vectors
-  (below, :data:`CHECK_IR`), inlined into a Numba loop over checks. Numba's own loops over 16
-  lanes do not vectorise: LLVM cannot prove that the rows of the different arrays do not
-  overlap. The IR text uses opaque pointers (``ptr``, LLVM >= 15) and the AVX-512
-  ``vpermi2ps`` intrinsic; written for llvmlite 0.50 (LLVM 22), and :data:`VECTOR_KERNEL`
-  says whether this LLVM parsed it and this CPU has AVX-512F.
-- :func:`sweep_lanes`: plain Numba, one lane after the other: the fallback (about 5x slower),
-  the one for the exact :func:`~kvant.qkd._ldpc_kernels.phi_table` (it reads either table
-  through :func:`~kvant.qkd._ldpc_kernels.phi_lookup`), and the only one for normalised
+  (:func:`check_ir`), inlined into a Numba loop over checks. Numba's own loops over 16 lanes
+  do not vectorise: LLVM cannot prove that the rows of the different arrays do not overlap.
+  The IR text uses opaque pointers (``ptr``, LLVM >= 15); written for llvmlite 0.50 (LLVM 22).
+  :data:`FLAVOUR` names the phi lookup the host CPU runs (AVX-512, AVX2, or a portable gather
+  for any other target), :data:`VECTOR_KERNEL` whether this LLVM parsed the IR.
+- :func:`sweep_lanes`: plain Numba, one lane after the other: the fallback (about 15x
+  slower), the one for the exact :func:`~kvant.qkd._ldpc_kernels.phi_table` (it reads either
+  table through :func:`~kvant.qkd._ldpc_kernels.phi_lookup`), and the only one for normalised
   min-sum (Chen & Fossorier, IEEE Trans. Commun. 50, 406 (2002)), whose messages are float32.
 """
 
 from __future__ import annotations
 
+import functools
 import struct
+from collections.abc import Callable
+from typing import Any
 
 import llvmlite.binding as llvm  # type: ignore[import-untyped]
 import numba
@@ -53,25 +55,25 @@ from numba import njit, types
 from numba.extending import intrinsic
 from numpy.typing import NDArray
 
-from kvant.qkd._ldpc_kernels import (
-    MESSAGE_UNIT,
-    PHI_LOG_BINS_PER_OCTAVE,
-    PHI_LOG_MIN_EXPONENT,
-    PHI_LOG_TABLE_SIZE,
-    phi_lookup,
-)
+from kvant.errors import ConfigError
+from kvant.qkd._ldpc_kernels import MESSAGE_UNIT, PHI_LOG_TABLE_SIZE, phi_lookup
+from kvant.qkd._ldpc_phi_ir import FLAVOURS, Flavour, phi_ir, splat
 
-__all__ = ["CHECK_IR", "LANES", "VECTOR_KERNEL", "lane_satisfied", "sweep_lanes", "sweep_vector"]
+__all__ = [
+    "FLAVOUR",
+    "LANES",
+    "VECTOR_KERNEL",
+    "check_ir",
+    "host_flavours",
+    "lane_satisfied",
+    "sweep_lanes",
+    "sweep_vector",
+    "vector_sweep",
+]
 
 LANES = 16
-_LOG_SHIFT = 24 - PHI_LOG_BINS_PER_OCTAVE.bit_length()  # keeps the top 2 mantissa bits
-_LOG_BASE = (127 + PHI_LOG_MIN_EXPONENT) * PHI_LOG_BINS_PER_OCTAVE  # biased exponent of 2^-8
 _ZERO = np.float32(0.0)
 _BIG = np.float32(1e30)
-
-
-def _splat(kind: str, value: str) -> str:
-    return "<" + ", ".join([f"{kind} {value}"] * LANES) + ">"
 
 
 def _real(value: float) -> str:
@@ -80,53 +82,46 @@ def _real(value: float) -> str:
 
 
 _F, _I = f"<{LANES} x float>", f"<{LANES} x i32>"
-_SIGN = _splat("i32", "-2147483648")
+_SIGN = splat("i32", "-2147483648")
 _PREFETCH_EDGES = 16  # posterior rows are fetched this many edges ahead: +40% at n = 65536
-_UNIT = _splat("float", _real(MESSAGE_UNIT))
-_PER_UNIT = _splat("float", _real(1.0 / MESSAGE_UNIT))
+_UNIT = splat("float", _real(MESSAGE_UNIT))
+_PER_UNIT = splat("float", _real(1.0 / MESSAGE_UNIT))
 
-CHECK_IR = f"""
-declare {_F} @llvm.x86.avx512.vpermi2var.ps.512({_F}, {_I}, {_F})
+
+def check_name(flavour: Flavour) -> str:
+    """The IR symbol of the check update with ``flavour``'s phi."""
+    return f"kvant_ldpc_check16_{flavour}"
+
+
+def check_ir(flavour: Flavour) -> str:
+    """LLVM IR of one check update on 16 lanes (the syndrome enters as the sign bit of
+    ``syn``), with the phi lookup of ``flavour`` (:mod:`kvant.qkd._ldpc_phi_ir`).
+
+    >>> "vpermi2var" in check_ir("avx512"), "vpermi2var" in check_ir("gather")
+    (True, False)
+    """
+    phi = f"kvant_ldpc_phi16_{flavour}"
+    width = (
+        '"prefer-vector-width"="512" "min-legal-vector-width"="512"' if flavour == "avx512" else ""
+    )
+    return f"""
 declare {_I} @llvm.smax.v{LANES}i32({_I}, {_I})
 declare {_I} @llvm.smin.v{LANES}i32({_I}, {_I})
 declare {_F} @llvm.fabs.v{LANES}f32({_F})
 declare void @llvm.prefetch.p0(ptr, i32, i32, i32)
 
-; phi(x) for x >= 0 from the 64-entry phi_log_table held in 4 registers (%t0-%t3): entry
-; clamp((bits(x) >> 21) - 476, 0, 63) (4 x biased exponent + top 2 mantissa bits); vpermi2ps
-; reads entry (i mod 32) of a register pair, the sign of i - 32 picks the pair
-define weak_odr {_F} @kvant_ldpc_phi16({_F} %x, {_F} %t0, {_F} %t1, {_F} %t2, {_F} %t3)
-    alwaysinline {{
-  %b = bitcast {_F} %x to {_I}
-  %s = lshr {_I} %b, {_splat("i32", str(_LOG_SHIFT))}
-  %i0 = sub {_I} %s, {_splat("i32", str(_LOG_BASE))}
-  %i1 = call {_I} @llvm.smax.v{LANES}i32({_I} %i0, {_I} zeroinitializer)
-  %i = call {_I} @llvm.smin.v{LANES}i32({_I} %i1, {_I} {_splat("i32", str(PHI_LOG_TABLE_SIZE - 1))})
-  %lo = call {_F} @llvm.x86.avx512.vpermi2var.ps.512({_F} %t0, {_I} %i, {_F} %t1)
-  %hi = call {_F} @llvm.x86.avx512.vpermi2var.ps.512({_F} %t2, {_I} %i, {_F} %t3)
-  %up = icmp sgt {_I} %i, {_splat("i32", "31")}
-  %r = select <{LANES} x i1> %up, {_F} %hi, {_F} %lo
-  ret {_F} %r
-}}
-
+{phi_ir(flavour, phi)}
 ; One check (edges lo..hi-1) on 16 lanes: pass 1 takes the old messages out of the posteriors
 ; and sums phi(|Q|) (kept in %f) and the signs; pass 2 writes R = sign * phi(total - phi(|Q|))
 ; and adds it back, and counts the lanes whose check is unsatisfied afterwards in %unsat.
-define weak_odr void @kvant_ldpc_check16(ptr noalias %post, ptr noalias %msg,
+define weak_odr void @{check_name(flavour)}(ptr noalias %post, ptr noalias %msg,
     ptr noalias %f, ptr noalias %vars, i64 %lo, i64 %hi, ptr noalias %syn,
     ptr noalias %active, ptr noalias %table, ptr noalias %unsat, i64 %last) alwaysinline
-    "prefer-vector-width"="512" "min-legal-vector-width"="512" {{
+    {width} {{
 entry:
-  %t0 = load {_F}, ptr %table, align 4
-  %tp1 = getelementptr {_F}, ptr %table, i64 1
-  %t1 = load {_F}, ptr %tp1, align 4
-  %tp2 = getelementptr {_F}, ptr %table, i64 2
-  %t2 = load {_F}, ptr %tp2, align 4
-  %tp3 = getelementptr {_F}, ptr %table, i64 3
-  %t3 = load {_F}, ptr %tp3, align 4
   %act = load {_F}, ptr %active, align 4
   %on = fcmp ogt {_F} %act, zeroinitializer
-  %keep = fcmp oeq {_F} %act, {_splat("float", _real(1.0))}
+  %keep = fcmp oeq {_F} %act, {splat("float", _real(1.0))}
   %s0 = load {_I}, ptr %syn, align 4
   br label %in
 in:
@@ -156,8 +151,7 @@ in:
   %vbits = bitcast {_F} %val to {_I}
   %sgn1 = xor {_I} %sgn, %vbits
   %abs = call {_F} @llvm.fabs.v{LANES}f32({_F} %val)
-  %p = call {_F} @kvant_ldpc_phi16({_F} %abs, {_F} %t0, {_F} %t1, {_F} %t2,
-        {_F} %t3)
+  %p = call {_F} @{phi}({_F} %abs, ptr %table)
   store {_F} %p, ptr %fp, align 4
   %tot1 = fadd {_F} %tot, %p
   %k1 = add i64 %k, 1
@@ -180,8 +174,7 @@ out:
   %ex = fsub {_F} %tot1, %fq
   %pos = fcmp ogt {_F} %ex, zeroinitializer
   %ex0 = select <{LANES} x i1> %pos, {_F} %ex, {_F} zeroinitializer
-  %mag = call {_F} @kvant_ldpc_phi16({_F} %ex0, {_F} %t0, {_F} %t1, {_F} %t2,
-        {_F} %t3)
+  %mag = call {_F} @{phi}({_F} %ex0, ptr %table)
   %wbits = bitcast {_F} %w to {_I}
   %rs = xor {_I} %wbits, %sign
   %rsb = and {_I} %rs, {_SIGN}
@@ -202,14 +195,13 @@ out:
   %qmore = icmp slt i64 %q1, %hi
   br i1 %qmore, label %out, label %done
 done:
-  %bad = lshr {_I} %par1, {_splat("i32", "31")}
+  %bad = lshr {_I} %par1, {splat("i32", "31")}
   %count = load {_I}, ptr %unsat, align 4
   %count1 = add {_I} %count, %bad
   store {_I} %count1, ptr %unsat, align 4
   ret void
 }}
 """
-"""LLVM IR of one check update on 16 lanes (the syndrome enters as the sign bit of ``syn``)."""
 
 
 def _parses(text: str) -> bool:
@@ -220,68 +212,113 @@ def _parses(text: str) -> bool:
     return True
 
 
-def _avx512() -> bool:
-    """Whether Numba compiles for this CPU and it has AVX-512F (``vpermi2ps``)."""
+def host_flavours() -> tuple[Flavour, ...]:
+    """The phi flavours this process can run, fastest first: the x86 ones where Numba
+    compiles for this CPU (no ``NUMBA_CPU_NAME`` override) and it has the instructions;
+    ``gather`` always."""
     cpu = getattr(numba.config, "CPU_NAME", None)  # NUMBA_CPU_NAME: compile for another CPU
-    return cpu in (None, "host") and bool(llvm.get_host_cpu_features().get("avx512f", False))
+    features = llvm.get_host_cpu_features() if cpu in (None, "host") else {}
+    usable = {"avx512": bool(features.get("avx512f")), "avx2": bool(features.get("avx2"))}
+    return tuple(f for f in FLAVOURS if usable.get(f, True))
 
 
-VECTOR_KERNEL = _avx512() and _parses(CHECK_IR)
-"""Whether this LLVM accepts :data:`CHECK_IR` and the CPU runs it (else the reconciler uses
-:func:`sweep_lanes`)."""
+FLAVOUR: Flavour = host_flavours()[0]
+"""The phi lookup :func:`sweep_vector` runs on this CPU."""
+
+VECTOR_KERNEL = _parses(check_ir(FLAVOUR))
+"""Whether this LLVM accepts :func:`check_ir` (else the reconciler uses :func:`sweep_lanes`)."""
 
 
-@intrinsic
-def _check16(typingctx, post, msg, f, check_vars, lo, hi, syn, c, active, table, unsat, last):
-    """Call ``kvant_ldpc_check16`` on the arrays' data (row ``c`` of ``syn``)."""
+def _check_intrinsic(flavour: Flavour) -> Any:
+    """A Numba intrinsic calling ``flavour``'s check update on the arrays' data (row ``c``
+    of ``syn``)."""
+    text = check_ir(flavour)
+    name = check_name(flavour)
 
-    def codegen(context, builder, signature, args):
-        context.active_code_library.add_llvm_module(llvm.parse_assembly(CHECK_IR))
-        pointer = ir.PointerType()
-        fnty = ir.FunctionType(
-            ir.VoidType(), [pointer] * 4 + [ir.IntType(64)] * 2 + [pointer] * 4 + [ir.IntType(64)]
-        )
-        fn = builder.module.globals.get("kvant_ldpc_check16")
-        if fn is None:
-            fn = ir.Function(builder.module, fnty, "kvant_ldpc_check16")
+    def check16(typingctx, post, msg, f, check_vars, lo, hi, syn, c, active, table, unsat, last):
+        def codegen(context, builder, signature, args):
+            context.active_code_library.add_llvm_module(llvm.parse_assembly(text))
+            pointer = ir.PointerType()
+            fnty = ir.FunctionType(
+                ir.VoidType(),
+                [pointer] * 4 + [ir.IntType(64)] * 2 + [pointer] * 4 + [ir.IntType(64)],
+            )
+            fn = builder.module.globals.get(name)
+            if fn is None:
+                fn = ir.Function(builder.module, fnty, name)
 
-        def data(index: int) -> ir.Value:
-            array = context.make_array(signature.args[index])(context, builder, args[index])
-            return builder.bitcast(array.data, pointer)
+            def data(index: int) -> ir.Value:
+                array = context.make_array(signature.args[index])(context, builder, args[index])
+                return builder.bitcast(array.data, pointer)
 
-        syn = context.make_array(signature.args[6])(context, builder, args[6]).data
-        offset = builder.mul(args[7], ir.Constant(ir.IntType(64), LANES))
-        row = builder.bitcast(builder.gep(syn, [offset], source_etype=ir.FloatType()), pointer)
-        builder.call(
-            fn,
-            [data(0), data(1), data(2), data(3), args[4], args[5], row, data(8), data(9),
-             data(10), args[11]],
-        )  # fmt: skip
-        return context.get_dummy_value()
+            syn = context.make_array(signature.args[6])(context, builder, args[6]).data
+            offset = builder.mul(args[7], ir.Constant(ir.IntType(64), LANES))
+            row = builder.bitcast(builder.gep(syn, [offset], source_etype=ir.FloatType()), pointer)
+            builder.call(
+                fn,
+                [data(0), data(1), data(2), data(3), args[4], args[5], row, data(8), data(9),
+                 data(10), args[11]],
+            )  # fmt: skip
+            return context.get_dummy_value()
 
-    arrays = {post: (2, types.float32), msg: (2, types.int16), f: (2, types.float32),
-              check_vars: (1, types.int32), syn: (2, types.float32),
-              active: (1, types.float32), table: (1, types.float32),
-              unsat: (1, types.int32)}  # fmt: skip
-    for array, (ndim, dtype) in arrays.items():
-        if not (isinstance(array, types.Array) and array.layout == "C"):
-            return None  # the IR walks rows of 16 contiguous lanes: C-contiguous arrays only
-        if array.ndim != ndim or array.dtype != dtype:
-            return None
-    sig = types.none(post, msg, f, check_vars, types.int64, types.int64, syn, types.int64,
-                     active, table, unsat, types.int64)  # fmt: skip
-    return sig, codegen
+        arrays = {post: (2, types.float32), msg: (2, types.int16), f: (2, types.float32),
+                  check_vars: (1, types.int32), syn: (2, types.float32),
+                  active: (1, types.float32), table: (1, types.float32),
+                  unsat: (1, types.int32)}  # fmt: skip
+        for array, (ndim, dtype) in arrays.items():
+            if not (isinstance(array, types.Array) and array.layout == "C"):
+                return None  # the IR walks rows of 16 contiguous lanes: C-contiguous only
+            if array.ndim != ndim or array.dtype != dtype:
+                return None
+        sig = types.none(post, msg, f, check_vars, types.int64, types.int64, syn, types.int64,
+                         active, table, unsat, types.int64)  # fmt: skip
+        return sig, codegen
+
+    check16.__name__ = f"check16_{flavour}"
+    return intrinsic(check16)
+
+
+_check16 = _check_intrinsic(FLAVOUR)
 
 
 def _scratch(check_start: NDArray[np.int32]) -> NDArray[np.float32]:
     return np.empty((int(np.diff(check_start).max()), LANES), np.float32)
 
 
+def _sweep_with(check16: Any) -> Callable[..., None]:
+    """The Python body of :func:`sweep_vector` around ``check16`` (compiled by the caller)."""
+
+    def sweep(check_start, check_vars, syn, posterior, messages, active, table, unsatisfied,
+              scratch):  # fmt: skip
+        m = check_start.size - 1
+        if (
+            posterior.shape[1] != LANES or messages.shape != (check_vars.size, LANES)
+            or syn.shape != (m, LANES) or active.size != LANES or unsatisfied.size != LANES
+            or scratch.shape[1] != LANES
+        ):  # fmt: skip
+            raise ValueError("sweep_vector: arrays must be [rows][16 lanes] (see the docstring)")
+        if table.size != PHI_LOG_TABLE_SIZE:
+            raise ValueError("sweep_vector: table must be phi_log_table() (64 entries)")
+        for c in range(m):
+            if check_start[c + 1] - check_start[c] > scratch.shape[0]:
+                raise ValueError("sweep_vector: scratch needs a row per edge of the widest check")
+        unsatisfied[:] = 0
+        last = np.int64(check_vars.size - 1)
+        for c in range(m):
+            lo = np.int64(check_start[c])
+            hi = np.int64(check_start[c + 1])
+            check16(posterior, messages, scratch, check_vars, lo, hi, syn, np.int64(c), active,
+                    table, unsatisfied, last)  # fmt: skip
+
+    return sweep
+
+
 @njit(cache=True)
 def sweep_vector(  # pragma: no cover - compiled
     check_start, check_vars, syn, posterior, messages, active, table, unsatisfied, scratch
 ):
-    """One layered sum-product iteration over every check, on all 16 lanes, in place.
+    """One layered sum-product iteration over every check, on all 16 lanes, in place, with
+    the host's phi lookup (:data:`FLAVOUR`).
 
     Args:
         check_start, check_vars: H in compressed rows (int32).
@@ -297,25 +334,30 @@ def sweep_vector(  # pragma: no cover - compiled
         unsatisfied: [lane] int32, zeroed here, then the checks found unsatisfied.
         scratch: [max check degree][lane] float32 work space.
     """
-    m = check_start.size - 1
-    if (
-        posterior.shape[1] != LANES or messages.shape != (check_vars.size, LANES)
-        or syn.shape != (m, LANES) or active.size != LANES or unsatisfied.size != LANES
-        or scratch.shape[1] != LANES
-    ):  # fmt: skip
-        raise ValueError("sweep_vector: arrays must be [rows][16 lanes] (see the docstring)")
-    if table.size != PHI_LOG_TABLE_SIZE:
-        raise ValueError("sweep_vector: table must be phi_log_table() (64 entries)")
-    for c in range(m):
-        if check_start[c + 1] - check_start[c] > scratch.shape[0]:
-            raise ValueError("sweep_vector: scratch needs a row per edge of the widest check")
-    unsatisfied[:] = 0
-    last = np.int64(check_vars.size - 1)
-    for c in range(m):
-        lo = np.int64(check_start[c])
-        hi = np.int64(check_start[c + 1])
-        _check16(posterior, messages, scratch, check_vars, lo, hi, syn, np.int64(c), active,
-                 table, unsatisfied, last)  # fmt: skip
+    _body(check_start, check_vars, syn, posterior, messages, active, table, unsatisfied, scratch)
+
+
+_body = njit(inline="always")(_sweep_with(_check16))
+
+
+def vector_sweep(flavour: Flavour) -> Callable[..., None]:
+    """:func:`sweep_vector` with another phi flavour (compiled on first use, not cached on
+    disk): to test and time every flavour the host runs (:func:`host_flavours`).
+
+    Raises:
+        ConfigError: This CPU (or the CPU Numba compiles for) lacks the flavour's
+            instructions.
+    """
+    if flavour not in host_flavours():
+        raise ConfigError(
+            f"this CPU cannot run the {flavour!r} phi lookup; it runs {', '.join(host_flavours())}"
+        )
+    return sweep_vector if flavour == FLAVOUR else _compiled_sweep(flavour)
+
+
+@functools.cache
+def _compiled_sweep(flavour: Flavour) -> Callable[..., None]:
+    return njit(_sweep_with(_check_intrinsic(flavour)))  # type: ignore[no-any-return]
 
 
 @njit(cache=True, fastmath=True)
