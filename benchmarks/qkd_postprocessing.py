@@ -61,7 +61,14 @@ from kvant.qkd import (  # noqa: E402
     toeplitz_hash,
     verify_keys,
 )
-from kvant.qkd._ldpc_codes import DEFAULT_FRAME_BITS, code_family, family_code  # noqa: E402
+from kvant.qkd._ldpc_codes import (  # noqa: E402
+    DEFAULT_FRAME_BITS,
+    DEGREE_DISTRIBUTIONS,
+    LONG_FRAME_BITS,
+    LONG_FRAME_MIN_RATE,
+    code_family,
+    family_code,
+)
 from kvant.qkd._ldpc_kernels import MESSAGE_UNIT, phi_log_table  # noqa: E402
 from kvant.qkd._ldpc_simd import (  # noqa: E402
     FLAVOUR,
@@ -374,15 +381,19 @@ def efficiency(quick: bool) -> list[dict[str, Any]]:
     return rows
 
 
-def ldpc_needed_efficiency(frames: int = 16, seeds: tuple[int, ...] = (7, 8)) -> str:
-    """Efficiency the blind protocol ends at, per code of the family, at 15%, 50% and 95% of
-    the QBER range the code serves, starting every frame from efficiency 1.05: the table
+def ldpc_needed_efficiency(
+    num_bits: int = DEFAULT_FRAME_BITS, frames: int = 16, seeds: tuple[int, ...] = (7, 8)
+) -> str:
+    """Efficiency the blind protocol ends at, per code of the family (of length ``num_bits``;
+    for the long frames only the rates that use them), at 15%, 50% and 95% of the QBER range
+    the code serves, starting every frame from efficiency 1.05: one length's table of
     :data:`kvant.qkd._ldpc_start.NEEDED_EFFICIENCY` (printed as its Python source)."""
-    family = code_family(DEFAULT_FRAME_BITS)
-    rec = LdpcReconciler(start_efficiency=1.05)
-    served = sorted((c.threshold_qber * rec.threshold_margin, c.rate) for c in family)
+    rec = LdpcReconciler(frame_bits=num_bits, start_efficiency=1.05)
+    served = sorted((d.threshold_qber * rec.threshold_margin, d.rate) for d in DEGREE_DISTRIBUTIONS)
     lines = []
     for i, (top, rate) in enumerate(served):
+        if num_bits == LONG_FRAME_BITS and rate < LONG_FRAME_MIN_RATE:
+            continue
         low = served[i - 1][0] if i else 0.003
         points = []
         for qber in (low + 0.15 * (top - low), (low + top) / 2, top - 0.05 * (top - low)):
@@ -395,18 +406,23 @@ def ldpc_needed_efficiency(frames: int = 16, seeds: tuple[int, ...] = (7, 8)) ->
             points.append(f"({qber:.5f}, {np.mean(values):.3f})")
         lines.append(f"    {rate}: ({', '.join(points)}),")
         print(lines[-1], flush=True)
-    return "NEEDED_EFFICIENCY = {\n" + "\n".join(lines) + "\n}"
+    return f"{num_bits}: {{\n" + "\n".join(lines) + "\n}"
 
 
 def ldpc_efficiency(quick: bool) -> list[dict[str, Any]]:
-    """LDPC efficiency at QBER 0.5%-10% (4 frames, seeds 100-102; one seed with ``quick``),
-    with the decoder's 64-entry phi table (``ldpc-sum-product``, the default) and with the
-    exact 4096-entry one (``ldpc-exact-phi``, plain Numba kernel): what the small table
-    costs."""
+    """LDPC efficiency at QBER 0.5%-10% (4 frames, seeds 100-102; one seed with ``quick``):
+    the default (``ldpc-sum-product``: frames of 262,144 bits below QBER ~1.8%), frames of
+    65,536 bits throughout (``ldpc-65536``), and those with the exact 4096-entry phi table
+    (``ldpc-exact-phi``, plain Numba kernel): what the long frames gain and what the small
+    table costs."""
     rows = []
     seeds = (0,) if quick else (0, 1, 2)
-    for name, rec in (("ldpc-sum-product", LdpcReconciler()),
-                      ("ldpc-exact-phi", LdpcReconciler(exact_phi=True))):  # fmt: skip
+    reconcilers = {
+        "ldpc-sum-product": LdpcReconciler(),
+        "ldpc-65536": LdpcReconciler(DEFAULT_FRAME_BITS),
+        "ldpc-exact-phi": LdpcReconciler(DEFAULT_FRAME_BITS, exact_phi=True),
+    }
+    for name, rec in reconcilers.items():
         for qber in (0.005, 0.01, 0.02, 0.05, 0.10):
             values = []
             n = _key_bits(name, rec, qber, 0, 4)
@@ -432,6 +448,10 @@ def main() -> None:
         help="only the LDPC rows: decoder throughput at 16/64 frames, trade-off, efficiency",
     )  # fmt: skip
     parser.add_argument(
+        "--frame-bits", type=int, default=DEFAULT_FRAME_BITS,
+        help=f"with --ldpc-needed: the frame length ({DEFAULT_FRAME_BITS} or {LONG_FRAME_BITS})",
+    )  # fmt: skip
+    parser.add_argument(
         "--sweeps", action="store_true", help="only the per-flavour decoder sweep timings"
     )
     parser.add_argument(
@@ -445,7 +465,7 @@ def main() -> None:
     start = time.perf_counter()
     cpu_start = time.process_time()
     if args.ldpc_needed:
-        print(ldpc_needed_efficiency())
+        print(ldpc_needed_efficiency(args.frame_bits))
         return
     sweeps = sweep_flavours(args.repeats, args.quick)
     print(f"{'decoder sweep (16 frames, 392k edges)':40} {'ms min':>8} {'ms med':>8}"

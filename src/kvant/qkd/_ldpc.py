@@ -7,7 +7,8 @@ puncturing and shortening; blind retries as in Martinez-Mateo, Elkouss & Martin,
 1. From the estimated QBER Q, pick the code of the family (:mod:`kvant.qkd._ldpc_codes`) with
    the highest rate whose asymptotic threshold is at least Q / ``threshold_margin`` (the
    lowest rate if none is); each frame of n bits holds k = n - d key bits and
-   d = |untainted set| modulated bits.
+   d = |untainted set| modulated bits. By default n = 262,144 for codes of rate >= 0.85
+   (as many whole frames as the key fills) and 65,536 otherwise (``frame_bits``).
 2. Alice fills p_0 modulated positions with random bits (punctured: Bob knows nothing) and the
    other d - p_0 with zeros (shortened: known to both), p_0 chosen so that the starting
    efficiency (m - p_0) / (k h(Q)) is ``start_efficiency``: by default 2 retry steps below
@@ -24,23 +25,30 @@ puncturing and shortening; blind retries as in Martinez-Mateo, Elkouss & Martin,
    lanes never stop. A frame that still fails with no punctured bit left has key bits
    revealed instead (public random order), each counted as leakage, so reconciliation always
    ends with the keys equal (up to the final verification) and the cost shows in the
-   efficiency. A frame that decodes leaves its lane to the next one, which starts one step
+   efficiency. An attempt that stalls on at most ``trapped_checks`` unsatisfied checks is
+   stuck on a trapping set, which more random bits rarely touch: where it costs at most two
+   steps, Bob names those checks and Alice discloses their unknown bits instead. A frame
+   that decodes leaves its lane to the next one, which starts one step
    below the median of what the finished frames needed (and a failing frame below that level
    is brought up to it), so that later frames need fewer attempts than the first 16.
 
 Leakage of a frame: m - p_0 + r + 32, with r the bits revealed (the syndrome discloses
-m - p_0 bits, each revealed bit one more; untainted puncturing makes this exact)
+m - p_0 bits, each revealed bit one more, each check Bob names 32 as sent; untainted
+puncturing makes this exact)
 and 32 bits of a per-frame hash with which Bob rejects a decoding that satisfies the syndrome
 on a wrong codeword (then retried like a failure, from fresh messages). The last, partial
 frame pads the key with shortened zeros, so keys of a whole number of frames use the codes
-best.
+best (with long frames, only the rest of the key beyond the last whole long frame goes into
+short ones).
 """
 
 from __future__ import annotations
 
+import functools
 import math
+import operator
 import time
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -48,7 +56,15 @@ from numpy.typing import NDArray
 from kvant.errors import ConfigError
 from kvant.qkd._asymptotic import binary_entropy
 from kvant.qkd._classical import ClassicalChannel
-from kvant.qkd._ldpc_codes import DEFAULT_FRAME_BITS, LdpcCode, code_family
+from kvant.qkd._ldpc_codes import (
+    DEFAULT_FRAME_BITS,
+    DEGREE_DISTRIBUTIONS,
+    LONG_FRAME_BITS,
+    LONG_FRAME_MIN_RATE,
+    LdpcCode,
+    code_family,
+    family_code,
+)
 from kvant.qkd._ldpc_kernels import scatter_columns
 from kvant.qkd._ldpc_lanes import DecoderStats, LaneDecoder
 from kvant.qkd._ldpc_start import predicted_efficiency
@@ -71,12 +87,46 @@ def _frame_tag(bits: NDArray[np.uint8], key: int) -> int:
     return poly_hash(np.packbits(bits), key, bits.size) & 0xFFFFFFFF
 
 
+def _unknown_bits(
+    code: LdpcCode, channel_llr: NDArray[np.float32], checks: NDArray[np.int64]
+) -> NDArray[np.int64]:
+    """The positions in ``checks`` that Bob does not know yet (not shortened or revealed)."""
+    spans = [code.check_vars[code.check_start[c] : code.check_start[c + 1]] for c in checks]
+    positions: NDArray[np.int64] = np.unique(np.concatenate(spans)).astype(np.int64)
+    unknown: NDArray[np.int64] = positions[np.abs(channel_llr[positions]) < _KNOWN_LLR]
+    return unknown
+
+
+def _pin(
+    channel_llr: NDArray[np.float32],
+    disclosed: list[tuple[Any, NDArray[np.int64]]],
+    bits: NDArray[np.uint8],
+) -> list[tuple[NDArray[np.int64], NDArray[np.float32]]]:
+    """Bob sets the LLRs of the disclosed positions of each frame to +-60 from ``bits`` (in
+    the order of ``disclosed``) and returns, per frame, the positions and how their LLRs
+    moved (for :meth:`~kvant.qkd._ldpc_lanes.LaneDecoder.pin`)."""
+    out, cursor = [], 0
+    for frame, positions in disclosed:
+        sign = 1.0 - 2.0 * bits[cursor : cursor + positions.size]
+        pinned = (_KNOWN_LLR * sign).astype(np.float32)
+        out.append((positions, pinned - channel_llr[frame, positions]))
+        channel_llr[frame, positions] = pinned
+        cursor += positions.size
+    return out
+
+
 class LdpcReconciler:
     """Blind rate-adaptive LDPC reconciliation behind the :class:`~kvant.qkd.Reconciler`
     interface.
 
     Args:
-        frame_bits: Code length n (the family is built once per length and cached).
+        frame_bits: Code length n (the family is built once per length and cached), or
+            ``auto`` (default): :data:`~kvant.qkd._ldpc_codes.LONG_FRAME_BITS` (262,144) for
+            the codes of rate >= 0.85 (QBER below about 1.8%), as many whole frames as the
+            key fills, and 65,536 for the rest of the key and for every other code. Longer
+            frames decode closer to the codes' thresholds: at QBER 0.5 / 1 / 1.5 / 2%, 16
+            frames, seeds 1-2, f 1.205 / 1.164 / 1.141 / 1.153 at 65,536 and 1.156 / 1.135
+            / 1.120 / 1.142 at 262,144, for about the same decoder time per key bit.
         algorithm: ``sum-product`` (default: the codes are designed for it) or ``min-sum``
             (normalised; each iteration is about twice as fast, but on these irregular codes
             with checks of degree 10-90 it needs far more disclosed bits).
@@ -102,6 +152,13 @@ class LdpcReconciler:
             frame; 0.97 -> f 1.150, 68; 0.95 -> 1.151, 63 (window 4); at 5% and 10% the
             efficiency moves by +0.001.
         progress_window: See ``progress_ratio`` (1 to 16 iterations).
+        trapped_checks: An attempt that stalls with at most this many unsatisfied checks
+            is stuck on a trapping set (a near-codeword that more random bits rarely
+            touch): Bob names those checks and Alice discloses their unknown bits, counted
+            as leakage with 32 bits per check named; 0 turns this off. A frame of the
+            rate-0.92 code at n = 262,144 (QBER 0.71%, seed 8) stuck at 2 unsatisfied
+            checks took 122 attempts and 38k revealed bits without it (16 frames: f 1.314),
+            1 targeted disclosure with it (f 1.168).
         exact_phi: Decode with the 4096-entry phi table in the plain kernel (about 5x
             slower) instead of the 64-entry table of the vector kernel
             (:func:`~kvant.qkd._ldpc_kernels.phi_log_table`): to measure what the small
@@ -118,7 +175,7 @@ class LdpcReconciler:
 
     def __init__(
         self,
-        frame_bits: int = DEFAULT_FRAME_BITS,
+        frame_bits: int | Literal["auto"] = "auto",
         *,
         algorithm: Literal["sum-product", "min-sum"] = "sum-product",
         max_iterations: int = 100,
@@ -130,6 +187,7 @@ class LdpcReconciler:
         progress_ratio: float = 0.97,
         progress_window: int = 4,
         exact_phi: bool = False,
+        trapped_checks: int = 8,
     ) -> None:
         if algorithm not in ("sum-product", "min-sum"):
             raise ConfigError(f"unknown BP algorithm {algorithm!r}; use sum-product or min-sum")
@@ -150,7 +208,9 @@ class LdpcReconciler:
                 f"stall_iterations must be in [1, max_iterations={max_iterations}], got"
                 f" {stall_iterations}"
             )
-        self.frame_bits = int(frame_bits)
+        if frame_bits != "auto" and not isinstance(frame_bits, int | np.integer):
+            raise ConfigError(f"frame_bits must be an integer or 'auto', got {frame_bits!r}")
+        self.frame_bits: int | Literal["auto"] = "auto" if frame_bits == "auto" else int(frame_bits)
         self.algorithm = algorithm
         self.max_iterations = max_iterations
         self.start_efficiency = start_efficiency
@@ -166,7 +226,14 @@ class LdpcReconciler:
         self.progress_ratio = progress_ratio
         self.progress_window = progress_window
         self.exact_phi = bool(exact_phi)
-        code_family(self.frame_bits)  # validate and build now
+        if not 0 <= trapped_checks <= 64:
+            raise ConfigError(f"trapped_checks must be in [0, 64], got {trapped_checks}")
+        self.trapped_checks = trapped_checks
+        # build the family now where that is cheap (n <= 65536: about 9 s once per machine);
+        # longer codes are built when first chosen (4-12 s each), not all 20 up front
+        short = DEFAULT_FRAME_BITS if self.frame_bits == "auto" else self.frame_bits
+        if short <= DEFAULT_FRAME_BITS:
+            code_family(short)  # ConfigError for a frame too short
 
     @property
     def name(self) -> str:
@@ -176,17 +243,24 @@ class LdpcReconciler:
     def __repr__(self) -> str:
         return f"LdpcReconciler(frame_bits={self.frame_bits}, algorithm={self.algorithm!r})"
 
-    def choose_code(self, qber: float) -> tuple[LdpcCode, int, int]:
-        """(code, initial punctured bits p_0, bits revealed per retry) for QBER ``qber``."""
-        family = code_family(self.frame_bits)
+    def frame_length(self, rate: float) -> int:
+        """The frame length n used with the code of rate ``rate`` (see ``frame_bits``)."""
+        if self.frame_bits != "auto":
+            return self.frame_bits
+        return LONG_FRAME_BITS if rate >= LONG_FRAME_MIN_RATE else DEFAULT_FRAME_BITS
+
+    def choose_code(self, qber: float, num_bits: int | None = None) -> tuple[LdpcCode, int, int]:
+        """(code, initial punctured bits p_0, bits revealed per retry) for QBER ``qber``, of
+        length ``num_bits`` (default: :meth:`frame_length` of the chosen rate)."""
         q = min(max(qber, _MIN_QBER), 0.5)
         h = binary_entropy(q)
-        fitting = [c for c in family if c.threshold_qber * self.threshold_margin >= q]
-        code = max(fitting, key=lambda c: c.rate) if fitting else family[0]
+        fitting = [d for d in DEGREE_DISTRIBUTIONS if d.threshold_qber * self.threshold_margin >= q]
+        rate = max(fitting, key=lambda d: d.rate).rate if fitting else DEGREE_DISTRIBUTIONS[0].rate
+        code = family_code(rate, num_bits or self.frame_length(rate))
         k = code.num_bits - code.puncture_order.size
         start = self.start_efficiency
         if start is None:
-            predicted = predicted_efficiency(code.rate, q)
+            predicted = predicted_efficiency(code.rate, q, code.num_bits)
             tag = _FRAME_TAG_BITS / (k * h)
             backoff = _START_BACKOFF_STEPS * self.step_efficiency
             start = _FLOOR_START if predicted is None else predicted - tag - backoff
@@ -221,15 +295,56 @@ class LdpcReconciler:
             leaked_bits=int(values.size),
         )  # fmt: skip
         bits = np.unpackbits(np.frombuffer(received, np.uint8), count=values.size)
-        cursor = 0
-        out = []
         for f, r in zip(frames, reveal, strict=True):
-            pinned = (_KNOWN_LLR * (1.0 - 2.0 * bits[cursor : cursor + r.size])).astype(np.float32)
-            out.append((r, pinned - channel_llr[f, r]))
-            channel_llr[f, r] = pinned
-            cursor += r.size
             revealed[f] += r.size
-        return out
+        return _pin(channel_llr, list(zip(frames, reveal, strict=True)), bits)
+
+    def _reveal_checks(
+        self,
+        channel: ClassicalChannel,
+        code: LdpcCode,
+        x: NDArray[np.uint8],
+        frames_checks: list[tuple[int, NDArray[np.int64]]],
+        channel_llr: NDArray[np.float32],
+    ) -> tuple[list[tuple[NDArray[np.int64], NDArray[np.float32]]], int]:
+        """Bob names the unsatisfied checks of trapped frames; Alice discloses every bit of
+        those checks that Bob does not know yet (shortened and revealed bits are known), and
+        Bob pins them.
+
+        The check indices depend on Bob's decoding, so each counts as 32 leaked bits (its
+        size on the channel), on top of the bits disclosed.
+
+        Returns:
+            (per frame: positions and the change of their LLRs, bits leaked).
+        """
+        listing = np.concatenate([[f, c.size, *c] for f, c in frames_checks]).astype("<u4")
+        names = sum(c.size for _, c in frames_checks)
+        received = np.frombuffer(
+            channel.send(
+                "bob", "ldpc/unsatisfied-checks", listing.tobytes(), leaked_bits=32 * names
+            ),
+            "<u4",
+        ).astype(np.int64)
+
+        # Alice reads the listing as received; Bob uses his own (a tampered listing makes
+        # the frame fail verification, not go unnoticed)
+        alice_side, cursor = [], 0
+        while cursor < received.size:
+            frame, size = int(received[cursor]), int(received[cursor + 1])
+            alice_side.append(
+                _unknown_bits(code, channel_llr[frame], received[cursor + 2 : cursor + 2 + size])
+            )
+            cursor += 2 + size
+        values = np.concatenate(
+            [x[f, r] for (f, _), r in zip(frames_checks, alice_side, strict=True)]
+        )
+        sent = channel.send(
+            "alice", "ldpc/revealed-bits", np.packbits(values).tobytes(),
+            leaked_bits=int(values.size),
+        )  # fmt: skip
+        bits = np.unpackbits(np.frombuffer(sent, np.uint8), count=values.size)
+        bob_side = [(f, _unknown_bits(code, channel_llr[f], c)) for f, c in frames_checks]
+        return _pin(channel_llr, bob_side, bits), 32 * names + int(values.size)
 
     def reconcile(
         self,
@@ -274,6 +389,48 @@ class LdpcReconciler:
         rng = np.random.default_rng(seed)
         sent = len(channel.messages)
         code, p0, step = self.choose_code(qber_estimate)
+        parts = [(code, p0, step, 0, alice.size)]
+        k = code.num_bits - code.puncture_order.size
+        if self.frame_bits == "auto" and code.num_bits != DEFAULT_FRAME_BITS:
+            # long frames for what fills them, the rest in short ones (less padding)
+            whole = alice.size // k * k
+            short = self.choose_code(qber_estimate, DEFAULT_FRAME_BITS)
+            if whole == 0:
+                parts = [(*short, 0, alice.size)]
+            elif whole < alice.size:
+                parts = [(code, p0, step, 0, whole), (*short, whole, alice.size)]
+        done = [
+            self._reconcile_frames(
+                code, p0, step, alice[lo:hi], bob[lo:hi], qber_estimate, channel, rng
+            )
+            for code, p0, step, lo, hi in parts
+        ]
+        corrected = np.concatenate([piece for piece, _, _, _ in done])
+        result = ReconciliationResult(
+            method=self.name,
+            bob_key=corrected,
+            leaked_bits=sum(leaked for _, leaked, _, _ in done),
+            errors_corrected=int(np.count_nonzero(corrected != bob)),
+            messages=len(channel.messages) - sent,
+            rounds=sum(attempts for _, _, attempts, _ in done),
+            success=True,
+            seconds=time.perf_counter() - start,
+        )
+        return result, functools.reduce(operator.add, [stats for _, _, _, stats in done])
+
+    def _reconcile_frames(
+        self,
+        code: LdpcCode,
+        p0: int,
+        step: int,
+        alice: NDArray[np.uint8],
+        bob: NDArray[np.uint8],
+        qber_estimate: float,
+        channel: ClassicalChannel,
+        rng: np.random.Generator,
+    ) -> tuple[NDArray[np.uint8], int, int, DecoderStats]:
+        """The protocol on frames of one code: (Bob's corrected key, bits leaked, decoding
+        attempts, decoder work)."""
         n, d = code.num_bits, code.puncture_order.size
         k = n - d
         frames = max(1, -(-alice.size // k))
@@ -331,6 +488,7 @@ class LdpcReconciler:
 
         attempts = 0
         queued = 0
+        extra_leaked = 0  # check indices and the bits of trapped frames' unsatisfied checks
         while True:
             free = decoder.free_lanes()
             entering = np.arange(queued, min(queued + free.size, frames), dtype=np.int64)
@@ -356,7 +514,21 @@ class LdpcReconciler:
                     decoder.release(int(lane))
                 else:  # another codeword with the same syndrome: retry from fresh messages
                     restart.append(int(lane))
-            failed = np.asarray(restart + [int(lane) for lane in stalled], dtype=np.int64)
+            # a stalled lane stuck on a few unsatisfied checks (a trapping set: more random
+            # bits rarely touch it) gets the bits of those checks instead of the next step,
+            # where that costs at most two steps
+            trapped = {}
+            for lane in map(int, stalled):
+                if not 0 < decoder.unsatisfied_count(lane) <= 2 * self.trapped_checks:
+                    continue
+                checks = decoder.unsatisfied_checks(lane)
+                if not 0 < checks.size <= self.trapped_checks:
+                    continue
+                frame_llr = channel_llr[decoder.frame[lane]]
+                if 32 * checks.size + _unknown_bits(code, frame_llr, checks).size <= 2 * step:
+                    trapped[lane] = checks
+            stuck = [int(lane) for lane in stalled if int(lane) not in trapped]
+            failed = np.asarray(restart + stuck, dtype=np.int64)
             # Bob: how many frames failed, which, and which decoded (none of it about the key)
             report = np.concatenate([[failed.size], decoder.frame[failed], finished])
             channel.send("bob", "ldpc/decoding-failed", report.astype("<u4").tobytes())
@@ -370,17 +542,14 @@ class LdpcReconciler:
                     decoder.restart(int(lane), channel_llr[decoder.frame[lane]])
                 else:
                     decoder.pin(int(lane), positions, delta)
-            attempts += failed.size
+            if trapped:
+                frames_checks = [(int(decoder.frame[lane]), c) for lane, c in trapped.items()]
+                pins, disclosed = self._reveal_checks(channel, code, x, frames_checks, channel_llr)
+                extra_leaked += disclosed
+                for lane, (positions, delta) in zip(trapped, pins, strict=True):
+                    decoder.pin(lane, positions, delta)
+            attempts += failed.size + len(trapped)
         corrected = decided.reshape(-1)[: bob.size]
         leaked = frames * (code.num_checks - p0 + _FRAME_TAG_BITS) + int(revealed.sum())
-        result = ReconciliationResult(
-            method=self.name,
-            bob_key=corrected,
-            leaked_bits=leaked,
-            errors_corrected=int(np.count_nonzero(corrected != bob)),
-            messages=len(channel.messages) - sent,
-            rounds=attempts,
-            success=True,
-            seconds=time.perf_counter() - start,
-        )
-        return result, decoder.stats(frames)
+        leaked += extra_leaked
+        return corrected, leaked, attempts, decoder.stats(frames)

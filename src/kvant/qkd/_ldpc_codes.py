@@ -29,7 +29,10 @@ from kvant.qkd._ldpc_distributions import DEGREE_DISTRIBUTIONS, DegreeDistributi
 from kvant.qkd._ldpc_kernels import frame_syndromes
 
 __all__ = [
+    "DEFAULT_FRAME_BITS",
     "DEGREE_DISTRIBUTIONS",
+    "LONG_FRAME_BITS",
+    "LONG_FRAME_MIN_RATE",
     "DegreeDistribution",
     "LdpcCode",
     "build_code",
@@ -40,6 +43,12 @@ __all__ = [
 
 DEFAULT_FRAME_BITS = 65536
 MIN_FRAME_BITS = 1024
+LONG_FRAME_BITS = 262144
+"""Frame length of the high-rate codes when the reconciler picks lengths itself."""
+LONG_FRAME_MIN_RATE = 0.85
+"""Codes of at least this rate (QBER below about 1.8%) get :data:`LONG_FRAME_BITS`: their
+finite-length gap to the threshold is the largest (at QBER 0.5%, f 1.21 at n = 65536, 1.16 at
+n = 262144; ``benchmarks/qkd_postprocessing.py --ldpc-only`` has both)."""
 _MAX_PUNCTURED_FRACTION = 0.1
 
 

@@ -93,8 +93,9 @@ def phi_table() -> NDArray[np.float32]:
 
 def phi_log_table() -> NDArray[np.float32]:
     """phi(x) = -ln tanh(x/2) on quarter-octave bins, rounded to multiples of
-    :data:`MESSAGE_UNIT`: the table that the 16-frame decoder keeps in registers (four AVX-512 or six AVX2 ones)
-    instead of gathering from :func:`phi_table` (:mod:`kvant.qkd._ldpc_simd`).
+    :data:`MESSAGE_UNIT`: the table that the 16-frame decoder keeps in registers (four
+    AVX-512 or six AVX2 ones) instead of gathering from :func:`phi_table`
+    (:mod:`kvant.qkd._ldpc_simd`).
 
     Entry i (:func:`phi_log_index`) covers [a, b) = 2^(i // 4 - 8) [1 + (i % 4) / 4,
     1 + (i % 4 + 1) / 4) for i < 48 and holds (phi(a) + phi(b)) / 2 (the error is at most half

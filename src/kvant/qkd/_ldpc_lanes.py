@@ -22,7 +22,14 @@ from numpy.typing import NDArray
 
 from kvant.qkd._ldpc_codes import LdpcCode
 from kvant.qkd._ldpc_kernels import MESSAGE_UNIT, phi_log_table, phi_table
-from kvant.qkd._ldpc_simd import LANES, VECTOR_KERNEL, lane_satisfied, sweep_lanes, sweep_vector
+from kvant.qkd._ldpc_simd import (
+    LANES,
+    VECTOR_KERNEL,
+    lane_satisfied,
+    lane_unsatisfied_checks,
+    sweep_lanes,
+    sweep_vector,
+)
 
 __all__ = ["DecoderStats", "LaneDecoder"]
 
@@ -36,7 +43,8 @@ class DecoderStats:
 
     Attributes:
         frames: Frames decoded.
-        edges: Edges of the code (ones in H).
+        edges: Edges of the code (ones in H); for a sum of decodings, the mean per frame
+            iteration.
         sweeps: Layered iterations over all lanes (each costs ``LANES * edges`` updates).
         frame_iterations: Iterations summed over frames (lanes that held no frame or had
             converged do not count).
@@ -48,6 +56,9 @@ class DecoderStats:
     (10.0, 40000.0)
     >>> DecoderStats.from_dict(s.to_dict()) == s
     True
+    >>> (s + DecoderStats(frames=1, edges=4000, sweeps=5, frame_iterations=5,
+    ...                   decoder_seconds=0.5)).edges  # per frame iteration, on average
+    2000
     """
 
     frames: int
@@ -71,6 +82,19 @@ class DecoderStats:
         """Useful edge updates (frame iterations x edges) per CPU second of decoding."""
         work = self.frame_iterations * self.edges
         return work / self.decoder_seconds if self.decoder_seconds > 0 else 0.0
+
+    def __add__(self, other: DecoderStats) -> DecoderStats:
+        """The work of two decodings (of frames of different codes, say): ``edges`` becomes
+        the mean edges per frame iteration, so the edge updates add up (to rounding)."""
+        iterations = self.frame_iterations + other.frame_iterations
+        updates = self.frame_iterations * self.edges + other.frame_iterations * other.edges
+        return DecoderStats(
+            frames=self.frames + other.frames,
+            edges=round(updates / iterations) if iterations else max(self.edges, other.edges),
+            sweeps=self.sweeps + other.sweeps,
+            frame_iterations=iterations,
+            decoder_seconds=self.decoder_seconds + other.decoder_seconds,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form; inverse of :meth:`from_dict`."""
@@ -198,6 +222,19 @@ class LaneDecoder:
     def decisions(self, lane: int, positions: NDArray[np.int64]) -> NDArray[np.uint8]:
         """Hard decisions (1 where the posterior is < 0) of the lane at ``positions``."""
         out: NDArray[np.uint8] = (self.posterior[positions, lane] < 0.0).astype(np.uint8)
+        return out
+
+    def unsatisfied_count(self, lane: int) -> int:
+        """Checks the lane's last sweep left unsatisfied (counted during the sweep: a cheap
+        filter before :meth:`unsatisfied_checks`)."""
+        return int(self._unsatisfied[lane])
+
+    def unsatisfied_checks(self, lane: int) -> NDArray[np.int64]:
+        """The checks that the lane's hard decision violates now."""
+        code = self.code
+        out: NDArray[np.int64] = lane_unsatisfied_checks(
+            code.check_start, code.check_vars, self.syn, self.posterior, lane
+        )
         return out
 
     def _next_attempt(self, lane: int) -> None:

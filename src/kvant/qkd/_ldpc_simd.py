@@ -66,6 +66,7 @@ __all__ = [
     "check_ir",
     "host_flavours",
     "lane_satisfied",
+    "lane_unsatisfied_checks",
     "sweep_lanes",
     "sweep_vector",
     "vector_sweep",
@@ -442,3 +443,24 @@ def lane_satisfied(check_start, check_vars, syn, posterior, lane):  # pragma: no
         if parity:
             return False
     return True
+
+
+@njit(cache=True)
+def lane_unsatisfied_checks(  # pragma: no cover - compiled
+    check_start, check_vars, syn, posterior, lane
+):
+    """The checks of H x = s that the hard decision of ``lane`` violates (int64 indices, in
+    order): where a stalled decoder is stuck (:func:`lane_satisfied` with the culprits)."""
+    decided = np.empty(posterior.shape[0], np.uint8)
+    for v in range(posterior.shape[0]):
+        decided[v] = posterior[v, lane] < 0
+    found = np.empty(check_start.size - 1, np.int64)
+    count = 0
+    for c in range(check_start.size - 1):
+        parity = np.uint8(syn[c, lane] < 0)
+        for k in range(check_start[c], check_start[c + 1]):
+            parity ^= decided[check_vars[k]]
+        if parity:
+            found[count] = c
+            count += 1
+    return found[:count].copy()
