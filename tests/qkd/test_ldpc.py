@@ -668,6 +668,26 @@ def test_auto_frames_long_where_the_key_fills_them(noisy_pair: Pair) -> None:
         LdpcReconciler("long")  # type: ignore[arg-type]
 
 
+def test_auto_frames_cut_the_rest_of_a_key_into_shorter_frames(noisy_pair: Pair) -> None:
+    # 20 kbit at QBER 2%: one frame of 65536 (rate 0.8, k = 60k) would be two thirds padding
+    # whose syndrome is paid for in full; the default cuts the key into frames of 16384 and
+    # shorter, whole but for the last one
+    alice, bob = noisy_pair(20_000, 0.02, 1)
+    fixed = LdpcReconciler(DEFAULT_FRAME_BITS)
+    auto = LdpcReconciler()
+    results = {}
+    for name, reconciler in (("fixed", fixed), ("auto", auto)):
+        channel = ClassicalChannel()
+        result, stats = reconciler.reconcile_with_stats(alice, bob, 0.02, channel, seed=1)
+        np.testing.assert_array_equal(result.bob_key, alice)
+        assert result.leaked_bits == channel.leaked_bits
+        results[name] = (result.efficiency, stats.frames)
+    assert results["fixed"][1] == 1
+    assert results["auto"][1] >= 2
+    assert results["fixed"][0] > 3.0  # measured 3.39 (seeds 1-2)
+    assert results["auto"][0] < 1.5  # measured 1.36
+
+
 def test_predicted_start_saves_attempts_not_efficiency(noisy_pair: Pair) -> None:
     # QBER 2%, 8 frames of n = 65536: starting 2 steps below the measured end instead of at
     # 1.05 skips the attempts that fail anyway; the frames end where they did (step 2% of h)

@@ -74,6 +74,7 @@ from kvant.qkd._reconcile import ReconciliationResult, check_keys
 __all__ = ["LdpcReconciler"]
 
 _KNOWN_LLR = 60.0
+_TAIL_FRAME_BITS = (DEFAULT_FRAME_BITS, 32768, 16384, 8192, 4096)  # for the rest of a key
 _MIN_QBER = 1e-3
 _FRAME_TAG_BITS = 32
 _FLOOR_START = 1.05  # the start efficiency of a code with no measured end point
@@ -388,17 +389,10 @@ class LdpcReconciler:
         alice, bob = check_keys(alice_key, bob_key, qber_estimate)
         rng = np.random.default_rng(seed)
         sent = len(channel.messages)
-        code, p0, step = self.choose_code(qber_estimate)
-        parts = [(code, p0, step, 0, alice.size)]
-        k = code.num_bits - code.puncture_order.size
-        if self.frame_bits == "auto" and code.num_bits != DEFAULT_FRAME_BITS:
-            # long frames for what fills them, the rest in short ones (less padding)
-            whole = alice.size // k * k
-            short = self.choose_code(qber_estimate, DEFAULT_FRAME_BITS)
-            if whole == 0:
-                parts = [(*short, 0, alice.size)]
-            elif whole < alice.size:
-                parts = [(code, p0, step, 0, whole), (*short, whole, alice.size)]
+        if self.frame_bits == "auto":
+            parts = self._auto_parts(alice.size, qber_estimate)
+        else:
+            parts = [(*self.choose_code(qber_estimate), 0, alice.size)]
         done = [
             self._reconcile_frames(
                 code, p0, step, alice[lo:hi], bob[lo:hi], qber_estimate, channel, rng
@@ -417,6 +411,32 @@ class LdpcReconciler:
             seconds=time.perf_counter() - start,
         )
         return result, functools.reduce(operator.add, [stats for _, _, _, stats in done])
+
+    def _auto_parts(self, size: int, qber: float) -> list[tuple[LdpcCode, int, int, int, int]]:
+        """How ``frame_bits="auto"`` cuts a key of ``size`` bits: (code, p_0, step, first
+        bit, end) per run of frames of one length. Whole frames of the chosen length (long
+        for rates >= 0.85), then of each shorter length in :data:`_TAIL_FRAME_BITS`; the
+        rest goes into one padded frame as soon as it fills at least 3/4 of one (or of the
+        shortest). A key rarely fills whole frames: padding the last one with known zeros
+        costs a whole frame's syndrome, so 20 kbit at QBER 2% in one frame of 65536 gave
+        f = 3.39; cut this way 1.69 (a 1.09 Mbit block: 1.195 -> 1.151)."""
+        code, p0, step = self.choose_code(qber)
+        lengths = [code.num_bits] + [n for n in _TAIL_FRAME_BITS if n < code.num_bits]
+        parts, lo = [], 0
+        for n in lengths:
+            code, p0, step = self.choose_code(qber, n)
+            k = code.num_bits - code.puncture_order.size
+            whole = (size - lo) // k * k
+            if whole:
+                parts.append((code, p0, step, lo, lo + whole))
+                lo += whole
+            rest = size - lo
+            if rest and (4 * rest >= 3 * k or n == lengths[-1]):
+                parts.append((code, p0, step, lo, size))
+                break
+            if not rest:
+                break
+        return parts
 
     def _reconcile_frames(
         self,
