@@ -37,9 +37,9 @@ m - p_0 bits, each revealed bit one more, each check Bob names 32 as sent; untai
 puncturing makes this exact)
 and 32 bits of a per-frame hash with which Bob rejects a decoding that satisfies the syndrome
 on a wrong codeword (then retried like a failure, from fresh messages). The last, partial
-frame pads the key with shortened zeros, so keys of a whole number of frames use the codes
-best (with long frames, only the rest of the key beyond the last whole long frame goes into
-short ones).
+frame pads the key with shortened zeros, whose syndrome is paid in full; by default the rest
+of a key beyond its whole frames is cut into shorter frames (65,536 down to 4096 bits) so that
+at most a quarter of one of them, or part of a 4096-bit frame, is padding.
 """
 
 from __future__ import annotations
@@ -124,7 +124,8 @@ class LdpcReconciler:
         frame_bits: Code length n (the family is built once per length and cached), or
             ``auto`` (default): :data:`~kvant.qkd._ldpc_codes.LONG_FRAME_BITS` (262,144) for
             the codes of rate >= 0.85 (QBER below about 1.8%), as many whole frames as the
-            key fills, and 65,536 for the rest of the key and for every other code. Longer
+            key fills, and 65,536 for the rest of the key and for every other code, the
+            last part cut into frames of 32,768-4096 bits (``_auto_parts``). Longer
             frames decode closer to the codes' thresholds: at QBER 0.5 / 1 / 1.5 / 2%, 16
             frames, seeds 1-2, f 1.205 / 1.164 / 1.141 / 1.153 at 65,536 and 1.156 / 1.135
             / 1.120 / 1.142 at 262,144, for about the same decoder time per key bit.
