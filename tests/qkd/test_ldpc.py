@@ -3,6 +3,7 @@ al. 2017)."""
 
 from __future__ import annotations
 
+import itertools
 import math
 import platform
 import re
@@ -666,6 +667,40 @@ def test_auto_frames_long_where_the_key_fills_them(noisy_pair: Pair) -> None:
     assert (stats.frames, stats.edges) == (1, short_code.num_edges)
     with pytest.raises(ConfigError, match="frame_bits"):
         LdpcReconciler("long")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("qber", [0.005, 0.01, 0.02, 0.05, 0.1])
+def test_auto_cut_covers_the_key_with_little_padding(qber: float) -> None:
+    # the parts are contiguous and cover the key; every frame is whole but the last one,
+    # which is at least 90% key unless it is a shortest (4096-bit) frame, and never long
+    reconciler = LdpcReconciler()
+    rng = np.random.default_rng(11)
+    for size in [1, 3000, 4000, 60_000, 61_000, 250_000, *rng.integers(1, 1_200_000, 12)]:
+        parts = reconciler._auto_parts(int(size), qber)
+        assert parts[0][3] == 0
+        assert parts[-1][4] == size
+        for (_, _, _, _, end), (_, _, _, start, _) in itertools.pairwise(parts):
+            assert end == start
+        for i, (code, _, _, lo, hi) in enumerate(parts):
+            assert code.rate == reconciler.code_rate(qber)
+            k = code.num_bits - code.puncture_order.size
+            padded = (hi - lo) % k  # key bits in a padded frame
+            if padded:
+                assert i == len(parts) - 1  # only the last frame is padded,
+                assert code.num_bits <= DEFAULT_FRAME_BITS  # never a long one,
+                assert padded >= 0.9 * k or code.num_bits == 4096  # and little of it
+
+
+def test_auto_cut_keys_of_any_length_reconcile(noisy_pair: Pair) -> None:
+    reconciler = LdpcReconciler()
+    rng = np.random.default_rng(12)
+    for seed in range(12):
+        qber = float(rng.uniform(0.02, 0.1))
+        alice, bob = noisy_pair(int(rng.integers(1, 150_000)), qber, seed)
+        channel = ClassicalChannel()
+        result = reconciler.reconcile(alice, bob, qber, channel, seed=seed)
+        np.testing.assert_array_equal(result.bob_key, alice)
+        assert result.leaked_bits == channel.leaked_bits
 
 
 def test_auto_frames_cut_the_rest_of_a_key_into_shorter_frames(noisy_pair: Pair) -> None:
