@@ -17,6 +17,7 @@ from numba.core.errors import TypingError
 
 from kvant.errors import ConfigError
 from kvant.qkd import ClassicalChannel, LdpcReconciler, Reconciler, code_family
+from kvant.qkd._ldpc import _TAIL_FRAME_BITS
 from kvant.qkd._ldpc_codes import (
     DEFAULT_FRAME_BITS,
     DEGREE_DISTRIBUTIONS,
@@ -582,14 +583,15 @@ def test_code_choice_follows_the_published_thresholds() -> None:
     ],
 )
 def test_efficiency(qber: float, bound: float, noisy_pair: Pair) -> None:
-    # four frames at each QBER, of n = 262144 below QBER 1.8% (the default) and 65536 above.
+    # four frames at each QBER, of n = 262144 below QBER 1.8% (the default's length in keys
+    # of 16 such frames) and 65536 above.
     # Rates 0.865-0.95 are Kvant's own designs (thresholds from kvant.qkd._ldpc_design's
     # density evolution); measured at seed 1: 1.154 at 0.5%, 1.155 at 0.75%, 1.135 at 1%,
     # 1.116 at 1.25% and 1.5%, 1.143 at 2%, 1.090/1.077/1.064 at 5/8/10% (with frames of
     # 65536 throughout: 1.22 at 0.5%, 1.16 at 1%, 1.14 at 1.25-1.5%). The rate-0.945 code
     # used at 0.5% still decodes short of its threshold, so the bound there stays above the
     # 1.15 of the literature
-    reconciler = LdpcReconciler()
+    reconciler = LdpcReconciler(LdpcReconciler().frame_length(LdpcReconciler().code_rate(qber)))
     code, _, _ = reconciler.choose_code(qber)
     alice, bob = noisy_pair(4 * (code.num_bits - code.puncture_order.size), qber, 1)
     result = reconciler.reconcile(alice, bob, qber, ClassicalChannel(), seed=1)
@@ -641,8 +643,9 @@ def test_predicted_end_interpolates_the_measured_table() -> None:
 
 
 def test_auto_frames_long_where_the_key_fills_them(noisy_pair: Pair) -> None:
-    # QBER 1%: a rate >= 0.85 code, so frames of 262144 for as much of the key as fills
-    # whole ones, and the rest in frames of 65536; every leaked bit is one sent
+    # QBER 1%: a rate >= 0.85 code, so frames of 262144 for as much of a key as fills whole
+    # ones, if they are at least 16 (the decoder's lanes), then frames of 65536 and shorter;
+    # every leaked bit is one sent
     reconciler = LdpcReconciler()
     long_code, _, _ = reconciler.choose_code(0.01)
     short_code, _, _ = reconciler.choose_code(0.01, DEFAULT_FRAME_BITS)
@@ -652,14 +655,21 @@ def test_auto_frames_long_where_the_key_fills_them(noisy_pair: Pair) -> None:
     assert LdpcReconciler(SMALL).frame_length(0.95) == SMALL
     k_long = long_code.num_bits - long_code.puncture_order.size
     k_short = short_code.num_bits - short_code.puncture_order.size
-    alice, bob = noisy_pair(k_long + k_short + 1000, 0.01, 8)
+    parts = reconciler._auto_parts(LANES * k_long + k_short + 1000, 0.01)
+    whole_frames = [(c.num_bits, (hi - lo) // (c.num_bits - c.puncture_order.size))
+                    for c, _, _, lo, hi in parts]  # fmt: skip
+    assert whole_frames == [(LONG_FRAME_BITS, LANES), (DEFAULT_FRAME_BITS, 1), (4096, 0)]
+    fewer = reconciler._auto_parts((LANES - 1) * k_long, 0.01)  # too few: short frames only
+    assert {p[0].num_bits for p in fewer} <= {DEFAULT_FRAME_BITS, *_TAIL_FRAME_BITS}
+    # decoding such a cut: one frame of 65536 and one of 4096 for the last 1000 bits
+    alice, bob = noisy_pair(k_short + 1000, 0.01, 8)
     channel = ClassicalChannel()
     result, stats = reconciler.reconcile_with_stats(alice, bob, 0.01, channel, seed=3)
     np.testing.assert_array_equal(result.bob_key, alice)
-    assert stats.frames == 1 + 2  # one long frame, the rest in two short ones
+    assert stats.frames == 2
     assert result.leaked_bits == channel.leaked_bits
-    assert long_code.num_edges > stats.edges > short_code.num_edges  # mean per iteration
-    # a key shorter than one long frame goes into short frames alone
+    assert short_code.num_edges > stats.edges  # mean per frame iteration
+    # a key of whole short frames goes into those alone
     result, stats = reconciler.reconcile_with_stats(
         alice[:k_short], bob[:k_short], 0.01, ClassicalChannel(), seed=3
     )
