@@ -39,8 +39,8 @@ puncturing makes this exact)
 and 32 bits of a per-frame hash with which Bob rejects a decoding that satisfies the syndrome
 on a wrong codeword (then retried like a failure, from fresh messages). The last, partial
 frame pads the key with shortened zeros, whose syndrome is paid in full; by default the rest
-of a key beyond its whole frames is cut into shorter frames (65,536 down to 4096 bits) so that
-at most a tenth of one of them, or part of a 4096-bit frame, is padding.
+of a key beyond its whole frames goes into frames of the one length (65,536 down to 4096 bits)
+that discloses least, padding included.
 """
 
 from __future__ import annotations
@@ -76,8 +76,14 @@ from kvant.qkd._reconcile import ReconciliationResult, check_keys
 __all__ = ["LdpcReconciler"]
 
 _KNOWN_LLR = 60.0
-_TAIL_FRAME_BITS = (DEFAULT_FRAME_BITS, 32768, 16384, 8192, 4096)  # for the rest of a key
-_MIN_FILL = 0.9  # the rest of a key goes into one padded frame that it fills this much
+# Frame lengths for the rest of a key, with what a frame of each costs in efficiency over one
+# of 65,536 bits (relative; single frames, 6 seeds, QBER 0.5-8%: rate 0.8 at 4096 bits +5%,
+# 0.905 +50%): high-rate codes have few checks at short lengths and lose far more
+_HIGH_RATE = 0.85
+_TAIL_EXCESS = {
+    False: {DEFAULT_FRAME_BITS: 0.0, 32768: 0.0, 16384: 0.02, 8192: 0.05, 4096: 0.07},
+    True: {DEFAULT_FRAME_BITS: 0.0, 32768: 0.1, 16384: 0.25, 8192: 0.5, 4096: 1.0},
+}
 _MIN_QBER = 1e-3
 _FRAME_TAG_BITS = 32
 _FLOOR_START = 1.05  # the start efficiency of a code with no measured end point
@@ -128,11 +134,12 @@ class LdpcReconciler:
             ``auto`` (default): :data:`~kvant.qkd._ldpc_codes.LONG_FRAME_BITS` (262,144) for
             the codes of rate >= 0.85 (QBER below about 1.8%) in keys that fill at least 16
             of them (about 4 Mbit), as many whole frames as the key fills, and 65,536 for
-            the rest of the key and for every other code, the
-            last part cut into frames of 32,768-4096 bits. Longer
+            the rest of the key and for every other code; what fills no whole frame goes
+            into frames of the one length (65,536-4096 bits) that discloses least. Longer
             frames decode closer to the codes' thresholds: at QBER 0.5 / 1 / 1.5 / 2%, 16
-            frames, seeds 1-2, f 1.205 / 1.164 / 1.141 / 1.153 at 65,536 and 1.156 / 1.135
-            / 1.120 / 1.142 at 262,144, for about the same decoder time per key bit.
+            frames, seeds 1-2, f 1.196 / 1.164 / 1.139 / 1.146 at 65,536 and 1.156 / 1.132
+            / 1.118 / 1.146 (65,536 at 2%) by default, for 15-25% more decoder time per
+            key bit.
         algorithm: ``sum-product`` (default: the codes are designed for it) or ``min-sum``
             (normalised; each iteration is about twice as fast, but on these irregular codes
             with checks of degree 10-90 it needs far more disclosed bits).
@@ -426,42 +433,44 @@ class LdpcReconciler:
 
     def _auto_parts(self, size: int, qber: float) -> list[tuple[LdpcCode, int, int, int, int]]:
         """How ``frame_bits="auto"`` cuts a key of ``size`` bits: (code, p_0, step, first
-        bit, end) per run of frames of one length. Whole frames of the chosen length (long
-        for rates >= 0.85, if the key fills at least 16 of them: the decoder sweeps all 16
-        lanes whether they hold a frame or not, so 4 long frames of a 1.09 Mbit block at
-        QBER 1% decoded at 0.2 Mbit/s against 0.93 in 65,536-bit frames, for f 1.15 against
-        1.20), then of each shorter length in :data:`_TAIL_FRAME_BITS`; the
-        rest goes into one padded frame as soon as it fills 90% of one (or into the
-        shortest). A key rarely fills whole frames: padding the last one with known zeros
-        costs a whole frame's syndrome, so 20 kbit at QBER 2% in one frame of 65536 gave
-        f = 3.39, cut this way 1.36 (a 1.09 Mbit block: 1.195 -> 1.151)."""
+        bit, end) per run of frames of one length.
+
+        Whole long frames where the key fills at least 16 of them (rates >= 0.85: the
+        decoder sweeps all 16 lanes whether they hold a frame or not, so the 4 long frames
+        of a 1.09 Mbit block at QBER 1% decoded at 0.2 Mbit/s against 0.93 in 65,536-bit
+        frames, for f 1.15 against 1.20), then whole frames of 65,536, then the rest in
+        frames of the one length in :data:`_TAIL_EXCESS` that discloses least: the padding
+        of the last frame costs its whole syndrome, a short code costs more per key bit.
+        One length, so the rest decodes in one pass of the lanes. 20 kbit at QBER 2% in one
+        padded 65,536-bit frame gave f = 3.39, in three of 8192 1.37."""
         rate = self.code_rate(qber)
-        top = self.frame_length(rate)
-        lengths = [top] + [n for n in _TAIL_FRAME_BITS if n < top]
         short = family_code(rate, DEFAULT_FRAME_BITS)  # built with the family
         key_fraction = 1.0 - short.puncture_order.size / short.num_bits
         parts: list[tuple[LdpcCode, int, int, int, int]] = []
         lo = 0
-        for n in lengths:
-            long = n > DEFAULT_FRAME_BITS
-            if long and size < 0.9 * LANES * key_fraction * n:
-                continue  # surely too few long frames: do not build the long code
-            code, p0, step = self.choose_code(qber, n)
+        top = self.frame_length(rate)
+        if top > DEFAULT_FRAME_BITS and size >= 0.9 * LANES * key_fraction * top:
+            code, p0, step = self.choose_code(qber, top)  # built only for a key this long
             k = code.num_bits - code.puncture_order.size
-            if long and size // k < LANES:
-                continue  # long frames only where they fill the decoder's 16 lanes
-            whole = (size - lo) // k * k
-            if whole:
-                parts.append((code, p0, step, lo, lo + whole))
-                lo += whole
-            rest = size - lo
-            if not rest:
-                break
-            # pad a frame only when little of it is padding (a long frame never)
-            if n == lengths[-1] or (not long and rest >= _MIN_FILL * k):
-                parts.append((code, p0, step, lo, size))
-                break
-        return parts
+            if size // k >= LANES:
+                lo = size // k * k
+                parts.append((code, p0, step, 0, lo))
+        excess = _TAIL_EXCESS[rate >= _HIGH_RATE]
+        code, p0, step = self.choose_code(qber, DEFAULT_FRAME_BITS)
+        k = code.num_bits - code.puncture_order.size
+        whole = (size - lo) // k * k
+        rest = size - lo - whole
+
+        def disclosed(n: int) -> float:
+            frame_key = key_fraction * n
+            return math.ceil(rest / frame_key) * frame_key * (1.0 + excess[n])
+
+        tail = min(excess, key=disclosed) if rest else DEFAULT_FRAME_BITS
+        if tail == DEFAULT_FRAME_BITS:  # the rest pads the last of these frames
+            return [*parts, (code, p0, step, lo, size)] if size > lo else parts
+        if whole:
+            parts.append((code, p0, step, lo, lo + whole))
+        return [*parts, (*self.choose_code(qber, tail), lo + whole, size)]
 
     def _reconcile_frames(
         self,
