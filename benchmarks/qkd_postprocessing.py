@@ -414,9 +414,9 @@ def ldpc_efficiency(quick: bool) -> list[dict[str, Any]]:
     4 frames of the length the default uses in big keys (262,144 bits below QBER ~1.8%,
     65,536 above): the default (``ldpc-sum-product``, which cuts such a key into 65,536-bit
     frames: long ones need 16 to fill the decoder's lanes), long frames as such
-    (``ldpc-long``: ``frame_bits`` 262,144 where the default would use them), and 65,536-bit
-    frames with the exact 4096-entry phi table (``ldpc-exact-phi``, plain Numba kernel):
-    what the long frames gain and what the small table costs."""
+    (``ldpc-long``: ``frame_bits`` 262,144 where the default would use them), and the
+    default's frames with the exact 4096-entry phi table (``ldpc-exact-phi``, plain Numba
+    kernel): what the long frames gain and what the small table costs."""
     rows = []
     seeds = (0,) if quick else (0, 1, 2)
     auto = LdpcReconciler()
@@ -424,7 +424,7 @@ def ldpc_efficiency(quick: bool) -> list[dict[str, Any]]:
     def long_where_used(qber: float) -> LdpcReconciler:
         return LdpcReconciler(auto.frame_length(auto.code_rate(qber)))
 
-    exact = LdpcReconciler(DEFAULT_FRAME_BITS, exact_phi=True)
+    exact = LdpcReconciler(exact_phi=True)  # the default's frames, the exact table
     reconcilers: dict[str, Callable[[float], LdpcReconciler]] = {
         "ldpc-sum-product": lambda _: auto,
         "ldpc-long": long_where_used,
