@@ -3,6 +3,7 @@ al. 2017)."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import platform
@@ -15,8 +16,9 @@ import numpy as np
 import pytest
 from numba.core.errors import TypingError
 
-from kvant.errors import ConfigError
+from kvant.errors import ConfigError, ProtocolAbortError
 from kvant.qkd import ClassicalChannel, LdpcReconciler, Reconciler, code_family
+from kvant.qkd._authentication import Message
 from kvant.qkd._ldpc_codes import (
     DEFAULT_FRAME_BITS,
     DEGREE_DISTRIBUTIONS,
@@ -491,6 +493,22 @@ def test_trapped_frames_get_the_unknown_bits_of_their_checks() -> None:
     assert leaked == channel.leaked_bits == 64 + positions.size
     with pytest.raises(ConfigError, match="trapped_checks"):
         LdpcReconciler(SMALL, trapped_checks=-1)
+
+    # an altered listing (no authenticator on this channel) aborts instead of indexing blindly
+    def alter(message: Message) -> Message:
+        if message.kind != "ldpc/unsatisfied-checks":
+            return message
+        payload = bytearray(message.payload)
+        payload[8:12] = (10**6).to_bytes(4, "little")  # a check that does not exist
+        return dataclasses.replace(message, payload=bytes(payload))
+
+    with pytest.raises(ProtocolAbortError, match="altered"):
+        reconciler._reveal_checks(ClassicalChannel(tamper=alter), code, x, [(1, checks)], llr)
+    # an empty key discloses nothing
+    empty = np.zeros(0, np.uint8)
+    for r in (LdpcReconciler(), LdpcReconciler(SMALL)):
+        result, stats = r.reconcile_with_stats(empty, empty, 0.02, ClassicalChannel())
+        assert (result.key_bits, result.leaked_bits, stats.frames) == (0, 0, 0)
 
 
 def test_a_trapped_long_frame_is_freed_by_its_checks_bits() -> None:

@@ -54,7 +54,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from kvant.errors import ConfigError
+from kvant.errors import AbortReason, ConfigError, ProtocolAbortError
 from kvant.qkd._asymptotic import binary_entropy
 from kvant.qkd._classical import ClassicalChannel
 from kvant.qkd._ldpc_codes import (
@@ -349,12 +349,20 @@ class LdpcReconciler:
         # Alice reads the listing as received; Bob uses his own (a tampered listing makes
         # the frame fail verification, not go unnoticed)
         alice_side, cursor = [], 0
-        while cursor < received.size:
-            frame, size = int(received[cursor]), int(received[cursor + 1])
-            alice_side.append(
-                _unknown_bits(code, channel_llr[frame], received[cursor + 2 : cursor + 2 + size])
-            )
-            cursor += 2 + size
+        for frame, checks in frames_checks:  # the listing must parse as what Bob sent
+            named = received[cursor + 2 : cursor + 2 + checks.size]
+            if (
+                received.size != listing.size
+                or received[cursor] != frame
+                or received[cursor + 1] != checks.size
+                or np.any(named >= code.num_checks)
+            ):
+                raise ProtocolAbortError(
+                    "the list of unsatisfied LDPC checks arrived altered; round aborted",
+                    AbortReason.RECONCILIATION_FAILED,
+                )
+            alice_side.append(_unknown_bits(code, channel_llr[frame], named))
+            cursor += 2 + checks.size
         values = np.concatenate(
             [x[f, r] for (f, _), r in zip(frames_checks, alice_side, strict=True)]
         )
@@ -408,6 +416,13 @@ class LdpcReconciler:
         alice, bob = check_keys(alice_key, bob_key, qber_estimate)
         rng = np.random.default_rng(seed)
         sent = len(channel.messages)
+        if alice.size == 0:  # nothing to reconcile, nothing disclosed
+            empty = ReconciliationResult(
+                method=self.name, bob_key=alice.copy(), leaked_bits=0, errors_corrected=0,
+                messages=0, rounds=0, success=True, seconds=time.perf_counter() - start,
+            )  # fmt: skip
+            return empty, DecoderStats(frames=0, edges=0, sweeps=0, frame_iterations=0,
+                                       decoder_seconds=0.0)  # fmt: skip
         if self.frame_bits == "auto":
             parts = self._auto_parts(alice.size, qber_estimate)
         else:
