@@ -644,14 +644,18 @@ def test_predicted_end_interpolates_the_measured_table() -> None:
     long_points = NEEDED_EFFICIENCY[LONG_FRAME_BITS][0.9]
     assert predicted_efficiency(0.9, 0.001, LONG_FRAME_BITS) == pytest.approx(long_points[0][1])
     assert predicted_efficiency(0.9, 0.001, 2048) == pytest.approx(
-        NEEDED_EFFICIENCY[DEFAULT_FRAME_BITS][0.9][0][1]
+        NEEDED_EFFICIENCY[4096][0.9][0][1]  # the shortest table for shorter frames
+    )
+    assert predicted_efficiency(0.9, 0.001, 50_000) == pytest.approx(
+        NEEDED_EFFICIENCY[32768][0.9][0][1]  # the longest measured length up to n
     )
     assert predicted_efficiency(0.8, 0.02, LONG_FRAME_BITS) is None  # not used at that length
     for n, tables in NEEDED_EFFICIENCY.items():  # measured QBERs rise, ends are plausible
-        for rate, table in tables.items():
+        for table in tables.values():
             qbers = [q for q, _ in table]
             assert qbers == sorted(qbers)
-            assert all(1.0 < f < 1.3 for _, f in table), (n, rate)
+            # short high-rate codes end far from the limit (rate 0.95 at 4096 bits: ~4)
+            assert all(1.0 < f < (1.3 if n >= DEFAULT_FRAME_BITS else 5.0) for _, f in table)
         # every rate the reconciler uses at this length was measured
         used = {d.rate for d in DEGREE_DISTRIBUTIONS}
         if n == LONG_FRAME_BITS:
@@ -734,8 +738,7 @@ def test_auto_cut_keys_of_any_length_reconcile(noisy_pair: Pair) -> None:
 
 def test_auto_frames_cut_the_rest_of_a_key_into_shorter_frames(noisy_pair: Pair) -> None:
     # 20 kbit at QBER 2%: one frame of 65536 (rate 0.8, k = 60k) would be two thirds padding
-    # whose syndrome is paid for in full; the default cuts the key into frames of 16384 and
-    # shorter, whole but for the last one
+    # whose syndrome is paid for in full; the default puts it into three frames of 8192
     alice, bob = noisy_pair(20_000, 0.02, 1)
     fixed = LdpcReconciler(DEFAULT_FRAME_BITS)
     auto = LdpcReconciler()
@@ -749,7 +752,7 @@ def test_auto_frames_cut_the_rest_of_a_key_into_shorter_frames(noisy_pair: Pair)
     assert results["fixed"][1] == 1
     assert results["auto"][1] >= 2
     assert results["fixed"][0] > 3.0  # measured 3.39 (seeds 1-2)
-    assert results["auto"][0] < 1.5  # measured 1.36
+    assert results["auto"][0] < 1.5  # measured 1.39
 
 
 def test_predicted_start_saves_attempts_not_efficiency(noisy_pair: Pair) -> None:

@@ -76,14 +76,7 @@ from kvant.qkd._reconcile import ReconciliationResult, check_keys
 __all__ = ["LdpcReconciler"]
 
 _KNOWN_LLR = 60.0
-# Frame lengths for the rest of a key, with what a frame of each costs in efficiency over one
-# of 65,536 bits (relative; single frames, 6 seeds, QBER 0.5-8%: rate 0.8 at 4096 bits +5%,
-# 0.905 +50%): high-rate codes have few checks at short lengths and lose far more
-_HIGH_RATE = 0.85
-_TAIL_EXCESS = {
-    False: {DEFAULT_FRAME_BITS: 0.0, 32768: 0.0, 16384: 0.02, 8192: 0.05, 4096: 0.07},
-    True: {DEFAULT_FRAME_BITS: 0.0, 32768: 0.1, 16384: 0.25, 8192: 0.5, 4096: 1.0},
-}
+_TAIL_FRAME_BITS = (DEFAULT_FRAME_BITS, 32768, 16384, 8192, 4096)  # for the rest of a key
 _MIN_QBER = 1e-3
 _FRAME_TAG_BITS = 32
 _FLOOR_START = 1.05  # the start efficiency of a code with no measured end point
@@ -454,10 +447,13 @@ class LdpcReconciler:
         decoder sweeps all 16 lanes whether they hold a frame or not, so the 4 long frames
         of a 1.09 Mbit block at QBER 1% decoded at 0.2 Mbit/s against 0.93 in 65,536-bit
         frames, for f 1.15 against 1.20), then whole frames of 65,536, then the rest in
-        frames of the one length in :data:`_TAIL_EXCESS` that discloses least: the padding
-        of the last frame costs its whole syndrome, a short code costs more per key bit.
+        frames of the one length in :data:`_TAIL_FRAME_BITS` that discloses least by the
+        measured end efficiencies (:data:`~kvant.qkd._ldpc_start.NEEDED_EFFICIENCY`): the
+        padding of the last frame costs its whole syndrome, a short code costs more per key
+        bit (rate 0.8 at QBER 2%: 1.29 at n = 4096 against 1.15; rate 0.905: 1.84 against
+        1.16).
         One length, so the rest decodes in one pass of the lanes. 20 kbit at QBER 2% in one
-        padded 65,536-bit frame gave f = 3.39, in three of 8192 1.37."""
+        padded 65,536-bit frame gave f = 3.39, in three of 8192 1.39."""
         rate = self.code_rate(qber)
         short = family_code(rate, DEFAULT_FRAME_BITS)  # built with the family
         key_fraction = 1.0 - short.puncture_order.size / short.num_bits
@@ -470,17 +466,19 @@ class LdpcReconciler:
             if size // k >= LANES:
                 lo = size // k * k
                 parts.append((code, p0, step, 0, lo))
-        excess = _TAIL_EXCESS[rate >= _HIGH_RATE]
         code, p0, step = self.choose_code(qber, DEFAULT_FRAME_BITS)
         k = code.num_bits - code.puncture_order.size
         whole = (size - lo) // k * k
         rest = size - lo - whole
+        q = min(max(qber, _MIN_QBER), 0.5)
 
         def disclosed(n: int) -> float:
+            """Syndrome and revealed bits of the rest in frames of n (in units of h(Q))."""
             frame_key = key_fraction * n
-            return math.ceil(rest / frame_key) * frame_key * (1.0 + excess[n])
+            ends = predicted_efficiency(rate, q, n) or _FLOOR_START
+            return math.ceil(rest / frame_key) * frame_key * ends
 
-        tail = min(excess, key=disclosed) if rest else DEFAULT_FRAME_BITS
+        tail = min(_TAIL_FRAME_BITS, key=disclosed) if rest else DEFAULT_FRAME_BITS
         if tail == DEFAULT_FRAME_BITS:  # the rest pads the last of these frames
             return [*parts, (code, p0, step, lo, size)] if size > lo else parts
         if whole:
