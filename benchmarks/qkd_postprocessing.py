@@ -279,7 +279,7 @@ def sweep_flavours(repeats: int, quick: bool) -> list[dict[str, Any]]:
     code, arrays = _sweep_problem()
     runs: dict[str, Callable[..., None]] = {f: vector_sweep(f) for f in host_flavours()}
     runs["plain"] = lambda *a: sweep_lanes(*a, False, 0.8, MESSAGE_UNIT)
-    states, rows = {}, []
+    rows = []
     for name, sweep in runs.items():
         state = [a.copy() for a in arrays]
         sweep(code.check_start, code.check_vars, *state)  # compile, and fill the messages
@@ -289,7 +289,6 @@ def sweep_flavours(repeats: int, quick: bool) -> list[dict[str, Any]]:
             cpu = time.process_time()
             sweep(code.check_start, code.check_vars, *state)
             times.append(time.process_time() - cpu)
-        states[name] = (len(times), state)
         best = min(times)
         rows.append({
             "stage": f"ldpc-sweep-{name}", "flavour": name, "host_default": name == FLAVOUR,
@@ -297,17 +296,18 @@ def sweep_flavours(repeats: int, quick: bool) -> list[dict[str, Any]]:
             "cpu_seconds_median": statistics.median(times),
             "edge_updates_per_cpu_second": code.num_edges * LANES / best,
         })  # fmt: skip
+
     # every flavour leaves the same posteriors after the same number of sweeps as the plain one
-    plain = [a.copy() for a in arrays]
-    for _ in range(3):
-        runs["plain"](code.check_start, code.check_vars, *plain)
-        plain[3][:] = 1.0
-    for name in host_flavours():
+    def posteriors_after_three(sweep: Callable[..., None]) -> np.ndarray:
         state = [a.copy() for a in arrays]
         for _ in range(3):
-            runs[name](code.check_start, code.check_vars, *state)
+            sweep(code.check_start, code.check_vars, *state)
             state[3][:] = 1.0
-        if not np.array_equal(state[1], plain[1]):
+        return state[1]
+
+    plain = posteriors_after_three(runs["plain"])
+    for name in host_flavours():
+        if not np.array_equal(posteriors_after_three(runs[name]), plain):
             raise SystemExit(f"phi flavour {name} disagrees with the plain sweep")
     for row in rows:
         row["ratio_to_plain"] = rows[-1]["cpu_seconds_min"] / row["cpu_seconds_min"]

@@ -19,6 +19,7 @@ from numba.core.errors import TypingError
 from kvant.errors import ConfigError, ProtocolAbortError
 from kvant.qkd import ClassicalChannel, LdpcReconciler, Reconciler, code_family
 from kvant.qkd._authentication import Message
+from kvant.qkd._ldpc import _unknown_bits
 from kvant.qkd._ldpc_codes import (
     DEFAULT_FRAME_BITS,
     DEGREE_DISTRIBUTIONS,
@@ -479,10 +480,12 @@ def test_trapped_frames_get_the_unknown_bits_of_their_checks() -> None:
     )
     llr[1, members[:3]] = 60.0  # known already (shortened or revealed)
     before = llr.copy()
+    unknown = _unknown_bits(code, llr[1], checks)
+    np.testing.assert_array_equal(unknown, members[3:])
     channel = ClassicalChannel()
-    pins, leaked = reconciler._reveal_checks(channel, code, x, [(1, checks)], llr)
+    pins, leaked = reconciler._reveal_checks(channel, code, x, [(1, checks, unknown)], llr)
     ((positions, delta),) = pins
-    np.testing.assert_array_equal(positions, members[3:])
+    np.testing.assert_array_equal(positions, unknown)
     np.testing.assert_array_equal(llr[1, positions], 60.0 * (1.0 - 2.0 * x[1, positions]))
     np.testing.assert_array_equal(delta, llr[1, positions] - before[1, positions])
     np.testing.assert_array_equal(np.delete(llr[1], positions), np.delete(before[1], positions))
@@ -494,16 +497,18 @@ def test_trapped_frames_get_the_unknown_bits_of_their_checks() -> None:
     with pytest.raises(ConfigError, match="trapped_checks"):
         LdpcReconciler(SMALL, trapped_checks=-1)
 
-    # an altered listing (no authenticator on this channel) aborts instead of indexing blindly
+    # an altered listing (no authenticator on this channel) aborts the round
     def alter(message: Message) -> Message:
         if message.kind != "ldpc/unsatisfied-checks":
             return message
         payload = bytearray(message.payload)
-        payload[8:12] = (10**6).to_bytes(4, "little")  # a check that does not exist
+        payload[8:12] = (41).to_bytes(4, "little")  # another check
         return dataclasses.replace(message, payload=bytes(payload))
 
+    channel = ClassicalChannel(tamper=alter)
     with pytest.raises(ProtocolAbortError, match="altered"):
-        reconciler._reveal_checks(ClassicalChannel(tamper=alter), code, x, [(1, checks)], llr)
+        reconciler._reveal_checks(channel, code, x, [(1, checks, unknown)], llr)
+    assert [m.kind for m in channel.messages] == ["ldpc/unsatisfied-checks"]  # nothing revealed
     # an empty key discloses nothing
     empty = np.zeros(0, np.uint8)
     for r in (LdpcReconciler(), LdpcReconciler(SMALL)):
@@ -532,18 +537,26 @@ def test_a_trapped_long_frame_is_freed_by_its_checks_bits() -> None:
     assert result.efficiency < 1.18
 
 
-def test_many_seeds_reconcile_exactly(noisy_pair: Pair) -> None:
-    reconciler = LdpcReconciler(TINY)
-    assert isinstance(reconciler, Reconciler)
-    rng = np.random.default_rng(7)
-    for seed in range(2000):
-        qber = float(rng.uniform(0.005, 0.10))
-        alice, bob = noisy_pair(int(rng.integers(200, 1500)), qber, seed)
+def _reconcile_random_keys(
+    reconciler: LdpcReconciler, noisy_pair: Pair, runs: int, qbers: tuple[float, float],
+    sizes: tuple[int, int], seed: int,
+) -> None:  # fmt: skip
+    """Keys of random length and QBER end equal, every leaked bit one sent."""
+    rng = np.random.default_rng(seed)
+    for run in range(runs):
+        qber = float(rng.uniform(*qbers))
+        alice, bob = noisy_pair(int(rng.integers(*sizes)), qber, run)
         channel = ClassicalChannel()
-        result = reconciler.reconcile(alice, bob, qber, channel, seed=seed)
+        result = reconciler.reconcile(alice, bob, qber, channel, seed=run)
         assert result.success
         assert result.leaked_bits == channel.leaked_bits
         np.testing.assert_array_equal(result.bob_key, alice)
+
+
+def test_many_seeds_reconcile_exactly(noisy_pair: Pair) -> None:
+    reconciler = LdpcReconciler(TINY)
+    assert isinstance(reconciler, Reconciler)
+    _reconcile_random_keys(reconciler, noisy_pair, 2000, (0.005, 0.10), (200, 1500), seed=7)
 
 
 def test_a_hopeless_estimate_still_ends_with_equal_keys(noisy_pair: Pair) -> None:
@@ -725,15 +738,7 @@ def test_auto_cut_covers_the_key_with_little_padding(qber: float) -> None:
 
 
 def test_auto_cut_keys_of_any_length_reconcile(noisy_pair: Pair) -> None:
-    reconciler = LdpcReconciler()
-    rng = np.random.default_rng(12)
-    for seed in range(12):
-        qber = float(rng.uniform(0.02, 0.1))
-        alice, bob = noisy_pair(int(rng.integers(1, 150_000)), qber, seed)
-        channel = ClassicalChannel()
-        result = reconciler.reconcile(alice, bob, qber, channel, seed=seed)
-        np.testing.assert_array_equal(result.bob_key, alice)
-        assert result.leaked_bits == channel.leaked_bits
+    _reconcile_random_keys(LdpcReconciler(), noisy_pair, 12, (0.02, 0.1), (1, 150_000), seed=12)
 
 
 def test_auto_frames_cut_the_rest_of_a_key_into_shorter_frames(noisy_pair: Pair) -> None:

@@ -90,6 +90,11 @@ def _frame_tag(bits: NDArray[np.uint8], key: int) -> int:
     return poly_hash(np.packbits(bits), key, bits.size) & 0xFFFFFFFF
 
 
+def _clamped(qber: float) -> float:
+    """The QBER the codes are chosen and the LLRs computed for (at least 0.1%)."""
+    return min(max(qber, _MIN_QBER), 0.5)
+
+
 def _unknown_bits(
     code: LdpcCode, channel_llr: NDArray[np.float32], checks: NDArray[np.int64]
 ) -> NDArray[np.int64]:
@@ -259,14 +264,14 @@ class LdpcReconciler:
     def code_rate(self, qber: float) -> float:
         """The rate of the family's code for QBER ``qber``: the highest whose threshold is at
         least ``qber / threshold_margin``, the lowest if none is."""
-        q = min(max(qber, _MIN_QBER), 0.5)
+        q = _clamped(qber)
         fitting = [d for d in DEGREE_DISTRIBUTIONS if d.threshold_qber * self.threshold_margin >= q]
         return max(fitting, key=lambda d: d.rate).rate if fitting else DEGREE_DISTRIBUTIONS[0].rate
 
     def choose_code(self, qber: float, num_bits: int | None = None) -> tuple[LdpcCode, int, int]:
         """(code, initial punctured bits p_0, bits revealed per retry) for QBER ``qber``, of
         length ``num_bits`` (default: :meth:`frame_length` of the chosen rate)."""
-        q = min(max(qber, _MIN_QBER), 0.5)
+        q = _clamped(qber)
         h = binary_entropy(q)
         rate = self.code_rate(q)
         code = family_code(rate, num_bits or self.frame_length(rate))
@@ -317,55 +322,38 @@ class LdpcReconciler:
         channel: ClassicalChannel,
         code: LdpcCode,
         x: NDArray[np.uint8],
-        frames_checks: list[tuple[int, NDArray[np.int64]]],
+        frames_checks: list[tuple[int, NDArray[np.int64], NDArray[np.int64]]],
         channel_llr: NDArray[np.float32],
     ) -> tuple[list[tuple[NDArray[np.int64], NDArray[np.float32]]], int]:
-        """Bob names the unsatisfied checks of trapped frames; Alice discloses every bit of
-        those checks that Bob does not know yet (shortened and revealed bits are known), and
-        Bob pins them.
+        """Bob names the unsatisfied checks of trapped frames (frame, checks, the bits of
+        those checks he does not know yet: :func:`_unknown_bits`); Alice discloses those
+        bits, and Bob pins them.
 
         The check indices depend on Bob's decoding, so each counts as 32 leaked bits (its
-        size on the channel), on top of the bits disclosed.
+        size on the channel), on top of the bits disclosed. Alice works out the same
+        positions from the listing, so one that arrives other than sent aborts the round.
 
         Returns:
             (per frame: positions and the change of their LLRs, bits leaked).
         """
-        listing = np.concatenate([[f, c.size, *c] for f, c in frames_checks]).astype("<u4")
-        names = sum(c.size for _, c in frames_checks)
-        received = np.frombuffer(
-            channel.send(
-                "bob", "ldpc/unsatisfied-checks", listing.tobytes(), leaked_bits=32 * names
-            ),
-            "<u4",
-        ).astype(np.int64)
-
-        # Alice reads the listing as received; Bob uses his own (a tampered listing makes
-        # the frame fail verification, not go unnoticed)
-        alice_side, cursor = [], 0
-        for frame, checks in frames_checks:  # the listing must parse as what Bob sent
-            named = received[cursor + 2 : cursor + 2 + checks.size]
-            if (
-                received.size != listing.size
-                or received[cursor] != frame
-                or received[cursor + 1] != checks.size
-                or np.any(named >= code.num_checks)
-            ):
-                raise ProtocolAbortError(
-                    "the list of unsatisfied LDPC checks arrived altered; round aborted",
-                    AbortReason.RECONCILIATION_FAILED,
-                )
-            alice_side.append(_unknown_bits(code, channel_llr[frame], named))
-            cursor += 2 + checks.size
-        values = np.concatenate(
-            [x[f, r] for (f, _), r in zip(frames_checks, alice_side, strict=True)]
+        listing = np.concatenate([[f, c.size, *c] for f, c, _ in frames_checks]).astype("<u4")
+        names = sum(c.size for _, c, _ in frames_checks)
+        received = channel.send(
+            "bob", "ldpc/unsatisfied-checks", listing.tobytes(), leaked_bits=32 * names
         )
+        if received != listing.tobytes():
+            raise ProtocolAbortError(
+                "the list of unsatisfied LDPC checks arrived altered; round aborted",
+                AbortReason.RECONCILIATION_FAILED,
+            )
+        values = np.concatenate([x[f, r] for f, _, r in frames_checks])
         sent = channel.send(
             "alice", "ldpc/revealed-bits", np.packbits(values).tobytes(),
             leaked_bits=int(values.size),
         )  # fmt: skip
         bits = np.unpackbits(np.frombuffer(sent, np.uint8), count=values.size)
-        bob_side = [(f, _unknown_bits(code, channel_llr[f], c)) for f, c in frames_checks]
-        return _pin(channel_llr, bob_side, bits), 32 * names + int(values.size)
+        disclosed = [(f, r) for f, _, r in frames_checks]
+        return _pin(channel_llr, disclosed, bits), 32 * names + int(values.size)
 
     def reconcile(
         self,
@@ -455,22 +443,21 @@ class LdpcReconciler:
         One length, so the rest decodes in one pass of the lanes. 20 kbit at QBER 2% in one
         padded 65,536-bit frame gave f = 3.39, in three of 8192 1.39."""
         rate = self.code_rate(qber)
-        short = family_code(rate, DEFAULT_FRAME_BITS)  # built with the family
-        key_fraction = 1.0 - short.puncture_order.size / short.num_bits
+        code, p0, step = self.choose_code(qber, DEFAULT_FRAME_BITS)  # built with the family
+        k = code.num_bits - code.puncture_order.size
+        key_fraction = k / code.num_bits
         parts: list[tuple[LdpcCode, int, int, int, int]] = []
         lo = 0
         top = self.frame_length(rate)
         if top > DEFAULT_FRAME_BITS and size >= 0.9 * LANES * key_fraction * top:
-            code, p0, step = self.choose_code(qber, top)  # built only for a key this long
-            k = code.num_bits - code.puncture_order.size
-            if size // k >= LANES:
-                lo = size // k * k
-                parts.append((code, p0, step, 0, lo))
-        code, p0, step = self.choose_code(qber, DEFAULT_FRAME_BITS)
-        k = code.num_bits - code.puncture_order.size
+            long = self.choose_code(qber, top)  # built only for a key this long
+            k_long = long[0].num_bits - long[0].puncture_order.size
+            if size // k_long >= LANES:
+                lo = size // k_long * k_long
+                parts.append((*long, 0, lo))
         whole = (size - lo) // k * k
         rest = size - lo - whole
-        q = min(max(qber, _MIN_QBER), 0.5)
+        q = _clamped(qber)
 
         def disclosed(n: int) -> float:
             """Syndrome and revealed bits of the rest in frames of n (in units of h(Q))."""
@@ -525,7 +512,7 @@ class LdpcReconciler:
             + np.packbits(syndromes).tobytes(),
             leaked_bits=frames * (code.num_checks - p0 + _FRAME_TAG_BITS),
         )
-        q = min(max(qber_estimate, _MIN_QBER), 0.5)
+        q = _clamped(qber_estimate)
         llr = math.log((1.0 - q) / q)
         # shortened zeros (modulated, padding) are known: +60
         channel_llr = np.full((frames, n), _KNOWN_LLR, dtype=np.float32)
@@ -591,9 +578,9 @@ class LdpcReconciler:
                 checks = decoder.unsatisfied_checks(lane)
                 if not 0 < checks.size <= self.trapped_checks:
                     continue
-                frame_llr = channel_llr[decoder.frame[lane]]
-                if 32 * checks.size + _unknown_bits(code, frame_llr, checks).size <= 2 * step:
-                    trapped[lane] = checks
+                unknown = _unknown_bits(code, channel_llr[decoder.frame[lane]], checks)
+                if 32 * checks.size + unknown.size <= 2 * step:
+                    trapped[lane] = (checks, unknown)
             stuck = [int(lane) for lane in stalled if int(lane) not in trapped]
             failed = np.asarray(restart + stuck, dtype=np.int64)
             # Bob: how many frames failed, which, and which decoded (none of it about the key)
@@ -610,7 +597,7 @@ class LdpcReconciler:
                 else:
                     decoder.pin(int(lane), positions, delta)
             if trapped:
-                frames_checks = [(int(decoder.frame[lane]), c) for lane, c in trapped.items()]
+                frames_checks = [(int(decoder.frame[lane]), *t) for lane, t in trapped.items()]
                 pins, disclosed = self._reveal_checks(channel, code, x, frames_checks, channel_llr)
                 extra_leaked += disclosed
                 for lane, (positions, delta) in zip(trapped, pins, strict=True):

@@ -31,13 +31,14 @@ from kvant.qkd._ldpc_kernels import (
     PHI_LOG_TABLE_SIZE,
 )
 
-__all__ = ["FLAVOURS", "Flavour", "phi_ir", "splat"]
+__all__ = ["FLAVOURS", "LANES", "Flavour", "phi_ir", "splat"]
 
 Flavour = Literal["avx512", "avx2", "gather"]
 FLAVOURS: tuple[Flavour, ...] = ("avx512", "avx2", "gather")
 """Fastest first: the host runs the first one its CPU supports (``gather`` runs anywhere)."""
 
 LANES = 16
+"""Frames per vector: 16 float32 lanes, one 64-byte cache line per row."""
 _LOG_SHIFT = 24 - PHI_LOG_BINS_PER_OCTAVE.bit_length()  # keeps the top 2 mantissa bits
 _LOG_BASE = (127 + PHI_LOG_MIN_EXPONENT) * PHI_LOG_BINS_PER_OCTAVE  # biased exponent of 2^-8
 _NONZERO = 48  # entries >= 48 (x >= 16) are 0 in phi_log_table

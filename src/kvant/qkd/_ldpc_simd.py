@@ -22,9 +22,10 @@ Measured per sweep of 16 frames, n = 65536, rate 0.8 (392k edges), one core. A X
 AVX-512: 1.05e8 edge updates per CPU second for the one-frame kernel; here 1.1e9 when phi
 came from 16-wide gathers into the 4096-entry :func:`~kvant.qkd._ldpc_kernels.phi_table`
 (4.5-4.8 ms per sweep; without any phi, 2.1 ms), 2.9 ms (1.6e9 edge updates per second) with
-the 64-entry register table. A Zen 3 core with AVX2 (``benchmarks/qkd_postprocessing.py --sweeps``):
-9.6 ms with six ``vpermps`` per 8 lanes, 10.9 ms with gathers, 3.9 ms without any phi, 143 ms
-for the plain Numba sweep.
+the 64-entry register table. A Zen 3 core with AVX2 (``benchmarks/qkd_postprocessing.py
+--sweeps``, a shared VM): 9.0-10.4 ms with six ``vpermps`` per 8 lanes, 9.3-14.6 ms with
+gathers (the two within the VM's noise), 129-161 ms for the plain Numba sweep; 3.9 ms with no
+phi at all (an experiment, not a kernel).
 
 Two implementations of one sweep, which agree bit for bit (a test checks it):
 
@@ -57,7 +58,7 @@ from numpy.typing import NDArray
 
 from kvant.errors import ConfigError
 from kvant.qkd._ldpc_kernels import MESSAGE_UNIT, PHI_LOG_TABLE_SIZE, phi_lookup
-from kvant.qkd._ldpc_phi_ir import FLAVOURS, Flavour, phi_ir, splat
+from kvant.qkd._ldpc_phi_ir import FLAVOURS, LANES, Flavour, phi_ir, splat
 
 __all__ = [
     "FLAVOUR",
@@ -72,7 +73,6 @@ __all__ = [
     "vector_sweep",
 ]
 
-LANES = 16
 _ZERO = np.float32(0.0)
 _BIG = np.float32(1e30)
 
@@ -429,32 +429,15 @@ def sweep_lanes(  # pragma: no cover - compiled
 
 
 @njit(cache=True)
-def lane_satisfied(check_start, check_vars, syn, posterior, lane):  # pragma: no cover - compiled
-    """Whether the hard decision of ``lane`` (x = 1 where the posterior is < 0) satisfies every
-    check of H x = s exactly. The decisions are copied out of the lane first (one pass in
-    order, then the random accesses hit 64 KiB instead of a cache line per edge: 3x faster)."""
+def _violated(check_start, check_vars, syn, posterior, lane, limit):  # pragma: no cover
+    """Up to ``limit`` checks (int64 indices, in order) of H x = s that the hard decision of
+    ``lane`` (x = 1 where the posterior is < 0) violates. The decisions are copied out of the
+    lane first (one pass in order, then the random accesses hit 64 KiB instead of a cache
+    line per edge: 3x faster)."""
     decided = np.empty(posterior.shape[0], np.uint8)
     for v in range(posterior.shape[0]):
         decided[v] = posterior[v, lane] < 0
-    for c in range(check_start.size - 1):
-        parity = np.uint8(syn[c, lane] < 0)
-        for k in range(check_start[c], check_start[c + 1]):
-            parity ^= decided[check_vars[k]]
-        if parity:
-            return False
-    return True
-
-
-@njit(cache=True)
-def lane_unsatisfied_checks(  # pragma: no cover - compiled
-    check_start, check_vars, syn, posterior, lane
-):
-    """The checks of H x = s that the hard decision of ``lane`` violates (int64 indices, in
-    order): where a stalled decoder is stuck (:func:`lane_satisfied` with the culprits)."""
-    decided = np.empty(posterior.shape[0], np.uint8)
-    for v in range(posterior.shape[0]):
-        decided[v] = posterior[v, lane] < 0
-    found = np.empty(check_start.size - 1, np.int64)
+    found = np.empty(min(limit, check_start.size - 1), np.int64)
     count = 0
     for c in range(check_start.size - 1):
         parity = np.uint8(syn[c, lane] < 0)
@@ -463,4 +446,21 @@ def lane_unsatisfied_checks(  # pragma: no cover - compiled
         if parity:
             found[count] = c
             count += 1
+            if count == found.size:
+                break
     return found[:count].copy()
+
+
+@njit(cache=True)
+def lane_satisfied(check_start, check_vars, syn, posterior, lane):  # pragma: no cover - compiled
+    """Whether the hard decision of ``lane`` satisfies every check of H x = s exactly."""
+    return _violated(check_start, check_vars, syn, posterior, lane, 1).size == 0
+
+
+@njit(cache=True)
+def lane_unsatisfied_checks(  # pragma: no cover - compiled
+    check_start, check_vars, syn, posterior, lane
+):
+    """The checks of H x = s that the hard decision of ``lane`` violates (int64 indices, in
+    order): where a stalled decoder is stuck."""
+    return _violated(check_start, check_vars, syn, posterior, lane, check_start.size - 1)
