@@ -19,7 +19,7 @@ from numba.core.errors import TypingError
 from kvant.errors import ConfigError, ProtocolAbortError
 from kvant.qkd import ClassicalChannel, LdpcReconciler, Reconciler, code_family
 from kvant.qkd._authentication import Message
-from kvant.qkd._ldpc import _unknown_bits
+from kvant.qkd._ldpc import _lanes_for, _unknown_bits
 from kvant.qkd._ldpc_codes import (
     DEFAULT_FRAME_BITS,
     DEGREE_DISTRIBUTIONS,
@@ -43,6 +43,7 @@ from kvant.qkd._ldpc_simd import (
     FLAVOUR,
     LANES,
     VECTOR_KERNEL,
+    WIDTHS,
     _parses,
     check_ir,
     host_flavours,
@@ -241,16 +242,20 @@ _LOWERED = {"avx512": ("znver4", r"vperm[it]2ps"), "avx2": ("znver3", r"vperm[dp
             "gather": ("x86-64", None)}  # fmt: skip
 
 
-@pytest.mark.parametrize("flavour", FLAVOURS)
-def test_vector_kernel_compiles_for_every_flavour(flavour: str) -> None:
-    # the LLVM IR of the 16-lane check update must parse with the installed llvmlite for every
-    # phi flavour, and lower to the intended instructions for a CPU that has them, whether or
-    # not this host has them (the host runs its own: test_lane_sweeps_match_...)
-    text = check_ir(flavour)  # type: ignore[arg-type]
+@pytest.mark.parametrize(("flavour", "lanes"), list(itertools.product(FLAVOURS, WIDTHS)))
+def test_vector_kernel_compiles_for_every_flavour(flavour: str, lanes: int) -> None:
+    # the LLVM IR of the check update on 16, 8 or 4 lanes must parse with the installed
+    # llvmlite for every phi flavour, and lower to the intended instructions for a CPU that has
+    # them, whether or not this host has them (the host runs its own: test_lane_sweeps_...);
+    # fewer than 16 lanes take the AVX2 permutes on an AVX-512 CPU
+    text = check_ir(flavour, lanes)  # type: ignore[arg-type]
     assert _parses(text)
+    assert f"<{lanes} x i16>" in text
     if platform.machine() not in ("x86_64", "AMD64"):
         return  # the x86 targets below need an x86 LLVM; parsing is checked above
     cpu, pattern = _LOWERED[flavour]
+    if flavour == "avx512" and lanes < LANES:
+        pattern = _LOWERED["avx2"][1]
     llvm.initialize_native_target()
     llvm.initialize_native_asmprinter()
     module = llvm.parse_assembly(text)
@@ -303,8 +308,12 @@ def test_vector_sweep_refuses_other_layouts() -> None:
     with pytest.raises(ValueError, match="64 entries"):
         sweep_vector(code.check_start, code.check_vars, *exact.values())
     short = dict(args, messages=np.zeros((10, LANES), np.int16))
-    with pytest.raises(ValueError, match="16 lanes"):
+    with pytest.raises(ValueError, match=r"\[rows\]\[lanes\]"):
         sweep_vector(code.check_start, code.check_vars, *short.values())
+    twelve = {k: v[..., :12].copy() if v.ndim == 2 or k in ("active", "unsatisfied") else v
+              for k, v in args.items()}  # fmt: skip
+    with pytest.raises(ValueError, match="16, 8 or 4 lanes"):
+        sweep_vector(code.check_start, code.check_vars, *twelve.values())
 
 
 def _lane_problem(
@@ -318,21 +327,26 @@ def _lane_problem(
     return code, x, llr, code.syndrome(x)
 
 
-@pytest.mark.parametrize("case", ["log-table", "exact-table", "min-sum"])
-def test_lane_sweeps_match_the_one_frame_decoder(case: str) -> None:
+@pytest.mark.parametrize(
+    ("case", "lanes"),
+    [("log-table", 16), ("log-table", 8), ("log-table", 4), ("exact-table", 16),
+     ("min-sum", 16), ("min-sum", 4)],
+)  # fmt: skip
+def test_lane_sweeps_match_the_one_frame_decoder(case: str, lanes: int) -> None:
     # three implementations of one layered iteration: the one-frame kernel (checked against
-    # the tanh rule above), 16 interleaved frames in plain Numba and, for sum-product with the
-    # 64-entry table, in LLVM vector code; each must leave every frame's posteriors and
-    # messages identical (the exact 4096-entry table: the two Numba kernels)
+    # the tanh rule above), 16 (8, 4) interleaved frames in plain Numba and, for sum-product
+    # with the 64-entry table, in LLVM vector code; each must leave every frame's posteriors
+    # and messages identical (the exact 4096-entry table: the two Numba kernels)
     min_sum = case == "min-sum"
     table = phi_log_table() if case == "log-table" else phi_table()
     code, _, llr, syndromes = _lane_problem(2, 0.06, 11)
-    active = np.ones(LANES, np.float32)
-    active[[3, 9]] = 0.0  # idle lanes must come out untouched
+    llr, syndromes = llr[:lanes], syndromes[:lanes]
+    active = np.ones(lanes, np.float32)
+    active[[3, 9] if lanes == LANES else [lanes - 2]] = 0.0  # idle lanes come out untouched
     # the first sweep starts every busy lane "fresh" (active 2): its stored messages, here
     # leftovers of an earlier frame, must be read as zeros and overwritten
     fresh = np.where(active > 0, np.float32(2.0), np.float32(0.0))
-    leftovers = np.random.default_rng(5).integers(-30000, 30000, (code.num_edges, LANES))
+    leftovers = np.random.default_rng(5).integers(-30000, 30000, (code.num_edges, lanes))
     # every phi flavour this host can run (AVX-512, AVX2, the portable gather)
     engines = ["lanes"] + (list(host_flavours()) if case == "log-table" else [])
     unit = 1.0 if min_sum else MESSAGE_UNIT  # sum-product messages: int16 of 2^-12 units
@@ -341,8 +355,8 @@ def test_lane_sweeps_match_the_one_frame_decoder(case: str) -> None:
         posterior = np.ascontiguousarray(llr.T)
         messages = leftovers.astype(np.float32 if min_sum else np.int16)
         syn = np.ascontiguousarray((1.0 - 2.0 * syndromes).T.astype(np.float32))
-        unsatisfied = np.zeros(LANES, np.int32)
-        scratch = np.empty((int(np.diff(code.check_start).max()), LANES), np.float32)
+        unsatisfied = np.zeros(lanes, np.int32)
+        scratch = np.empty((int(np.diff(code.check_start).max()), lanes), np.float32)
         for sweep in range(3):
             args = (code.check_start, code.check_vars, syn, posterior, messages,
                     fresh if sweep == 0 else active, table, unsatisfied, scratch)  # fmt: skip
@@ -355,7 +369,7 @@ def test_lane_sweeps_match_the_one_frame_decoder(case: str) -> None:
         for a, b in zip(out[engine], out["lanes"], strict=True):
             np.testing.assert_array_equal(a, b)
     posterior, messages, unsatisfied = out["lanes"]
-    for lane in range(LANES):
+    for lane in range(lanes):
         if active[lane] == 0:
             np.testing.assert_array_equal(posterior[:, lane], llr[lane])
             np.testing.assert_array_equal(messages[:, lane], leftovers[:, lane])
@@ -370,7 +384,7 @@ def test_lane_sweeps_match_the_one_frame_decoder(case: str) -> None:
         np.testing.assert_array_equal(messages[:, lane] * np.float32(unit), single_messages)
     # after a few more iterations, the exact syndrome test agrees with H x = s from dense H
     syn = np.ascontiguousarray((1.0 - 2.0 * syndromes).T.astype(np.float32))
-    scratch = np.empty((int(np.diff(code.check_start).max()), LANES), np.float32)
+    scratch = np.empty((int(np.diff(code.check_start).max()), lanes), np.float32)
     for _ in range(5):
         sweep_lanes(code.check_start, code.check_vars, syn, posterior, messages, active,
                     table, unsatisfied, scratch, min_sum, 0.8, unit)  # fmt: skip
@@ -381,7 +395,7 @@ def test_lane_sweeps_match_the_one_frame_decoder(case: str) -> None:
         exact = bool(np.array_equal(h @ decided % 2, syndromes[lane]))
         verdicts.add(exact)
         assert exact == lane_satisfied(code.check_start, code.check_vars, syn, posterior, lane)
-    assert verdicts == {True, False} or min_sum  # both outcomes occur
+    assert verdicts == {True, False} or min_sum or lanes < LANES  # both outcomes occur
 
 
 def _decode_lane_problem(vector: bool) -> tuple[LaneDecoder, list[tuple[int, int]]]:
@@ -421,6 +435,55 @@ def test_lane_decoder_converges_stalls_and_counts() -> None:
     assert converged.size == 0
     assert list(stalled) == [0]
     assert decoder.stats(1).sweeps - stats.sweeps <= 100
+
+
+def _decode_with_narrowing(lanes: int | None) -> list[tuple[int, int, bytes]]:
+    """Frames 0-3 of the lane problem in lanes 1, 5, 12 and 14 of a 16-lane decoder, moved to
+    ``lanes`` lanes before the first sweep (None: left where they are); per converged frame:
+    (frame, sweeps so far, its posteriors)."""
+    code, _, llr, syndromes = _lane_problem(2, 0.06, 11)
+    decoder = LaneDecoder(code, stall_iterations=100)
+    for frame, lane in enumerate((1, 5, 12, 14)):
+        decoder.load(lane, frame, syndromes[frame], llr[frame])
+    if lanes is not None:
+        decoder.narrow(lanes)
+        assert decoder.posterior.shape == (SMALL, lanes)
+        assert list(decoder.frame[:4]) == [0, 1, 2, 3]
+        assert (decoder.frame[4:] == -1).all()
+    out = []
+    while True:
+        converged, stalled = decoder.run()
+        if converged.size == 0 and stalled.size == 0:
+            return out
+        for lane in [*converged, *stalled]:
+            column = decoder.posterior[:, lane].tobytes()
+            out.append((int(decoder.frame[lane]), decoder.sweeps, column))
+            decoder.release(lane)
+
+
+def test_narrowing_keeps_every_frame_bit_for_bit() -> None:
+    # moving the frames of a pass to 8 or 4 lanes (LaneDecoder.narrow: no empty lanes are
+    # swept) must not change any decoding: same frames done after the same sweeps, same
+    # posteriors, whichever kernel the lane count compiles to
+    wide = _decode_with_narrowing(None)
+    assert sorted(frame for frame, _, _ in wide) == [0, 1, 2, 3]
+    assert _decode_with_narrowing(8) == wide
+    assert _decode_with_narrowing(4) == wide
+    code = code_family(SMALL)[0]
+    decoder = LaneDecoder(code)
+    for lane in range(5):
+        decoder.load(lane, lane, np.zeros(code.num_checks, np.uint8), np.ones(SMALL, np.float32))
+    with pytest.raises(ConfigError, match="cannot move 5 frames to 4 lanes"):
+        decoder.narrow(4)
+    with pytest.raises(ConfigError, match="cannot move"):
+        decoder.narrow(6)
+    with pytest.raises(ConfigError, match="16 or 8 or 4"):
+        LaneDecoder(code, lanes=2)
+
+
+@pytest.mark.parametrize(("frames", "lanes"), [(1, 4), (4, 4), (5, 8), (8, 8), (9, 16), (40, 16)])
+def test_a_pass_takes_the_narrowest_layout_that_holds_it(frames: int, lanes: int) -> None:
+    assert _lanes_for(frames) == lanes
 
 
 def test_stats_report_the_decoder_work(noisy_pair: Pair) -> None:

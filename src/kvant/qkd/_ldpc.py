@@ -18,7 +18,7 @@ puncturing and shortening; blind retries as in Martinez-Mateo, Elkouss & Martin,
    sends every frame's syndrome.
 3. Bob decodes with layered belief propagation, 16 frames at a time, one per lane of
    :class:`~kvant.qkd._ldpc_lanes.LaneDecoder` (the lanes share every memory access and vector
-   instruction, :mod:`kvant.qkd._ldpc_simd`). When a frame stalls (its count of unsatisfied
+   instruction, :mod:`kvant.qkd._ldpc_simd`; the last frames of a pass move to 8 or 4 lanes). When a frame stalls (its count of unsatisfied
    checks has not reached a new minimum for ``stall_iterations`` iterations, or falls too
    slowly: ``progress_ratio``) Bob reports it
    and Alice reveals the values of ``step`` more of its punctured bits (they become
@@ -68,7 +68,7 @@ from kvant.qkd._ldpc_codes import (
 )
 from kvant.qkd._ldpc_kernels import scatter_columns
 from kvant.qkd._ldpc_lanes import DecoderStats, LaneDecoder
-from kvant.qkd._ldpc_simd import LANES
+from kvant.qkd._ldpc_simd import LANES, WIDTHS
 from kvant.qkd._ldpc_start import predicted_efficiency
 from kvant.qkd._polyhash import poly_hash
 from kvant.qkd._reconcile import ReconciliationResult, check_keys
@@ -88,6 +88,14 @@ def _frame_tag(bits: NDArray[np.uint8], key: int) -> int:
     syndrome but lands on another codeword is caught as a failure (and retried) with
     probability >= 1 - (L + 1) / 2^32 (truncating an epsilon-AXU hash, Stinson 1994)."""
     return poly_hash(np.packbits(bits), key, bits.size) & 0xFFFFFFFF
+
+
+def _lanes_for(frames: int) -> int:
+    """The narrowest decoder layout (:data:`~kvant.qkd._ldpc_simd.WIDTHS`) that holds
+    ``frames`` frames at once (all of them up to 16): sweeping an empty lane costs as much as
+    a full one, and per frame a sweep of 8 lanes costs the same as one of 16, one of 4 about
+    twice as much."""
+    return min((w for w in WIDTHS if w >= frames), default=LANES)
 
 
 def _clamped(qber: float) -> float:
@@ -402,8 +410,9 @@ class LdpcReconciler:
                 method=self.name, bob_key=alice.copy(), leaked_bits=0, errors_corrected=0,
                 messages=0, rounds=0, success=True, seconds=time.perf_counter() - start,
             )  # fmt: skip
-            return empty, DecoderStats(frames=0, edges=0, sweeps=0, frame_iterations=0,
-                                       decoder_seconds=0.0)  # fmt: skip
+            nothing = DecoderStats(frames=0, edges=0, sweeps=0, lane_sweeps=0,
+                                   frame_iterations=0, decoder_seconds=0.0)  # fmt: skip
+            return empty, nothing
         if self.frame_bits == "auto":
             parts = self._auto_parts(alice.size, qber_estimate)
         else:
@@ -530,7 +539,7 @@ class LdpcReconciler:
             code, min_sum=self.algorithm == "min-sum", alpha=self.min_sum_scale,
             stall_iterations=self.stall_iterations, max_iterations=self.max_iterations,
             progress_ratio=self.progress_ratio, progress_window=self.progress_window,
-            exact_phi=self.exact_phi,
+            exact_phi=self.exact_phi, lanes=_lanes_for(frames),
         )  # fmt: skip
         decided = np.zeros((frames, k), np.uint8)
         history: list[int] = []
@@ -554,6 +563,10 @@ class LdpcReconciler:
             for lane, frame in zip(free, entering, strict=False):
                 decoder.load(int(lane), int(frame), syndromes[frame], channel_llr[frame])
             attempts += entering.size
+            if queued == frames:  # no frame left to enter: sweep no more lanes than are held
+                held = int(np.count_nonzero(decoder.frame >= 0))
+                if _lanes_for(held) < decoder.lanes:
+                    decoder.narrow(_lanes_for(held))
             converged, stalled = decoder.run()
             if converged.size == 0 and stalled.size == 0:
                 break

@@ -1,5 +1,5 @@
-"""phi(x) on 16 float32 lanes in LLVM IR, one body per instruction set, for the 16-frame check
-update of :mod:`kvant.qkd._ldpc_simd`.
+"""phi(x) on 16 (or 8, or 4) float32 lanes in LLVM IR, one body per instruction set, for the
+multi-frame check update of :mod:`kvant.qkd._ldpc_simd`.
 
 Every body returns the same entries of :func:`~kvant.qkd._ldpc_kernels.phi_log_table`: entry
 ``clamp((bits(x) >> 21) - 476, 0, 63)`` (4 x the biased exponent + the top two mantissa bits
@@ -31,18 +31,25 @@ from kvant.qkd._ldpc_kernels import (
     PHI_LOG_TABLE_SIZE,
 )
 
-__all__ = ["FLAVOURS", "LANES", "Flavour", "phi_ir", "splat"]
+__all__ = ["FLAVOURS", "LANES", "WIDTHS", "Flavour", "phi_ir", "splat"]
 
 Flavour = Literal["avx512", "avx2", "gather"]
 FLAVOURS: tuple[Flavour, ...] = ("avx512", "avx2", "gather")
 """Fastest first: the host runs the first one its CPU supports (``gather`` runs anywhere)."""
 
 LANES = 16
-"""Frames per vector: 16 float32 lanes, one 64-byte cache line per row."""
+"""Frames per vector at most: 16 float32 lanes, one 64-byte cache line per row."""
+WIDTHS = (16, 8, 4)
+"""Lane counts a sweep is compiled for: a pass left with few frames moves them to a narrower
+layout instead of sweeping empty lanes (:meth:`kvant.qkd._ldpc_lanes.LaneDecoder.narrow`)."""
 _LOG_SHIFT = 24 - PHI_LOG_BINS_PER_OCTAVE.bit_length()  # keeps the top 2 mantissa bits
 _LOG_BASE = (127 + PHI_LOG_MIN_EXPONENT) * PHI_LOG_BINS_PER_OCTAVE  # biased exponent of 2^-8
 _NONZERO = 48  # entries >= 48 (x >= 16) are 0 in phi_log_table
-_F, _I = f"<{LANES} x float>", f"<{LANES} x i32>"
+
+
+def vectors(lanes: int) -> tuple[str, str]:
+    """The IR types of ``lanes`` floats and ``lanes`` i32."""
+    return f"<{lanes} x float>", f"<{lanes} x i32>"
 
 
 def splat(kind: str, value: str, lanes: int = LANES) -> str:
@@ -51,47 +58,51 @@ def splat(kind: str, value: str, lanes: int = LANES) -> str:
     return "<" + ", ".join([f"{kind} {value}"] * lanes) + ">"
 
 
-def _index(name: str) -> str:
+def _index(name: str, lanes: int) -> str:
     """``%i``: the table entry of every lane of ``%x`` (see the module docstring)."""
-    top = splat("i32", str(PHI_LOG_TABLE_SIZE - 1))
-    return f"""define weak_odr {_F} @{name}({_F} %x, ptr noalias %table) alwaysinline {{
-  %b = bitcast {_F} %x to {_I}
-  %s = lshr {_I} %b, {splat("i32", str(_LOG_SHIFT))}
-  %i0 = sub {_I} %s, {splat("i32", str(_LOG_BASE))}
-  %i1 = call {_I} @llvm.smax.v{LANES}i32({_I} %i0, {_I} zeroinitializer)
-  %i = call {_I} @llvm.smin.v{LANES}i32({_I} %i1, {_I} {top})
+    f, i = vectors(lanes)
+    top = splat("i32", str(PHI_LOG_TABLE_SIZE - 1), lanes)
+    return f"""define weak_odr {f} @{name}({f} %x, ptr noalias %table) alwaysinline {{
+  %b = bitcast {f} %x to {i}
+  %s = lshr {i} %b, {splat("i32", str(_LOG_SHIFT), lanes)}
+  %i0 = sub {i} %s, {splat("i32", str(_LOG_BASE), lanes)}
+  %i1 = call {i} @llvm.smax.v{lanes}i32({i} %i0, {i} zeroinitializer)
+  %i = call {i} @llvm.smin.v{lanes}i32({i} %i1, {i} {top})
 """
 
 
 def _avx512(name: str) -> str:
+    fv, iv = vectors(LANES)
     loads = "".join(
-        f"  %tp{r} = getelementptr {_F}, ptr %table, i64 {r}\n"
-        f"  %t{r} = load {_F}, ptr %tp{r}, align 4\n"
+        f"  %tp{r} = getelementptr {fv}, ptr %table, i64 {r}\n"
+        f"  %t{r} = load {fv}, ptr %tp{r}, align 4\n"
         for r in range(4)
     )
     permute = "llvm.x86.avx512.vpermi2var.ps.512"
-    return f"""declare {_F} @{permute}({_F}, {_I}, {_F})
-{_index(name)}{loads}  %lo = call {_F} @{permute}({_F} %t0, {_I} %i, {_F} %t1)
-  %hi = call {_F} @{permute}({_F} %t2, {_I} %i, {_F} %t3)
-  %up = icmp sgt {_I} %i, {splat("i32", "31")}
-  %r = select <{LANES} x i1> %up, {_F} %hi, {_F} %lo
-  ret {_F} %r
+    return f"""declare {fv} @{permute}({fv}, {iv}, {fv})
+{_index(name, LANES)}{loads}  %lo = call {fv} @{permute}({fv} %t0, {iv} %i, {fv} %t1)
+  %hi = call {fv} @{permute}({fv} %t2, {iv} %i, {fv} %t3)
+  %up = icmp sgt {iv} %i, {splat("i32", "31")}
+  %r = select <{LANES} x i1> %up, {fv} %hi, {fv} %lo
+  ret {fv} %r
 }}
 """
 
 
-def _avx2(name: str) -> str:
+def _avx2(name: str, lanes: int) -> str:
     f8, i8 = "<8 x float>", "<8 x i32>"
+    f, i = vectors(lanes)
     lines = [
         f"declare {f8} @llvm.x86.avx2.permps({f8}, {i8})",
-        _index(name).rstrip("\n"),
+        _index(name, lanes).rstrip("\n"),
     ]
     for r in range(_NONZERO // 8):
         lines.append(f"  %tp{r} = getelementptr {f8}, ptr %table, i64 {r}")
         lines.append(f"  %t{r} = load {f8}, ptr %tp{r}, align 4")
-    for h in range(2):  # lanes 0-7, then 8-15
-        picks = ", ".join(f"i32 {8 * h + j}" for j in range(8))
-        lines.append(f"  %ih{h} = shufflevector {_I} %i, {_I} poison, {i8} <{picks}>")
+    halves = -(-lanes // 8)
+    for h in range(halves):  # lanes 0-7, then 8-15; 4 lanes are padded with index 0
+        picks = ", ".join(f"i32 {8 * h + j if 8 * h + j < lanes else lanes}" for j in range(8))
+        lines.append(f"  %ih{h} = shufflevector {i} %i, {i} zeroinitializer, {i8} <{picks}>")
         for r in range(_NONZERO // 8):  # entry (i mod 8) of every register
             lines.append(f"  %p{h}{r} = call {f8} @llvm.x86.avx2.permps({f8} %t{r}, {i8} %ih{h})")
         lines += [
@@ -112,39 +123,47 @@ def _avx2(name: str) -> str:
             f"  %c{h} = select <8 x i1> %top{h}, {f8} %a{h}2, {f8} %b{h}",
             f"  %r{h} = select <8 x i1> %zero{h}, {f8} zeroinitializer, {f8} %c{h}",
         ]
-    both = ", ".join(f"i32 {j}" for j in range(LANES))
+    both = ", ".join(f"i32 {j}" for j in range(lanes))
+    second = "%r1" if halves == 2 else "poison"
     lines += [
-        f"  %r = shufflevector {f8} %r0, {f8} %r1, <{LANES} x i32> <{both}>",
-        f"  ret {_F} %r",
+        f"  %r = shufflevector {f8} %r0, {f8} {second}, <{lanes} x i32> <{both}>",
+        f"  ret {f} %r",
         "}",
         "",
     ]
     return "\n".join(lines)
 
 
-def _gather(name: str) -> str:
-    gather = f"llvm.masked.gather.v{LANES}f32.v{LANES}p0"
-    return f"""declare {_F} @{gather}(<{LANES} x ptr>, i32, <{LANES} x i1>, {_F})
-{_index(name)}  %p = getelementptr float, ptr %table, {_I} %i
-  %r = call {_F} @{gather}(<{LANES} x ptr> %p, i32 4, <{LANES} x i1> {splat("i1", "true")},
-        {_F} poison)
-  ret {_F} %r
+def _gather(name: str, lanes: int) -> str:
+    f, i = vectors(lanes)
+    gather = f"llvm.masked.gather.v{lanes}f32.v{lanes}p0"
+    return f"""declare {f} @{gather}(<{lanes} x ptr>, i32, <{lanes} x i1>, {f})
+{_index(name, lanes)}  %p = getelementptr float, ptr %table, {i} %i
+  %r = call {f} @{gather}(<{lanes} x ptr> %p, i32 4, <{lanes} x i1> {splat("i1", "true", lanes)},
+        {f} poison)
+  ret {f} %r
 }}
 """
 
 
-def phi_ir(flavour: Flavour, name: str) -> str:
-    """The IR of ``{_F} @name({_F} %x, ptr %table)``: phi of every lane of x >= 0 from the
-    64-entry table at ``%table``, with the declarations it needs (``llvm.smax``/``smin`` on
-    ``<16 x i32>`` are declared by the caller).
+def phi_ir(flavour: Flavour, name: str, lanes: int = LANES) -> str:
+    """The IR of ``<lanes x float> @name(<lanes x float> %x, ptr %table)``: phi of every
+    lane of x >= 0 from the 64-entry table at ``%table``, with the declarations it needs
+    (``llvm.smax``/``smin`` on ``<lanes x i32>`` are declared by the caller). Fewer than 16
+    lanes take the ``avx2`` body on an AVX-512 CPU (which has AVX2): a 512-bit permute
+    would fetch entries for lanes that are not there.
 
     >>> [("permps" in phi_ir(f, "phi"), "gather" in phi_ir(f, "phi")) for f in FLAVOURS]
     [(False, False), (True, False), (False, True)]
+    >>> "vpermi2var" in phi_ir("avx512", "phi", 8), "permps" in phi_ir("avx512", "phi", 8)
+    (False, True)
     """
+    if lanes not in WIDTHS:
+        raise ConfigError(f"phi_ir is written for {WIDTHS} lanes, not {lanes}")
     if flavour == "avx512":
-        return _avx512(name)
+        return _avx512(name) if lanes == LANES else _avx2(name, lanes)
     if flavour == "avx2":
-        return _avx2(name)
+        return _avx2(name, lanes)
     if flavour == "gather":
-        return _gather(name)
+        return _gather(name, lanes)
     raise ConfigError(f"unknown phi flavour {flavour!r}; use one of {', '.join(FLAVOURS)}")

@@ -27,6 +27,9 @@ the 64-entry register table. A Zen 3 core with AVX2 (``benchmarks/qkd_postproces
 gathers (the two within the VM's noise), 129-161 ms for the plain Numba sweep; 3.9 ms with no
 phi at all (an experiment, not a kernel).
 
+The same update is compiled for rows of 8 and 4 lanes (:data:`WIDTHS`: half and a quarter
+of a line), for the last frames of a pass.
+
 Two implementations of one sweep, which agree bit for bit (a test checks it):
 
 - :func:`sweep_vector`: the check update written once in LLVM IR on ``<16 x float>`` vectors
@@ -54,16 +57,16 @@ import numpy as np
 from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic
-from numpy.typing import NDArray
 
 from kvant.errors import ConfigError
 from kvant.qkd._ldpc_kernels import MESSAGE_UNIT, PHI_LOG_TABLE_SIZE, phi_lookup
-from kvant.qkd._ldpc_phi_ir import FLAVOURS, LANES, Flavour, phi_ir, splat
+from kvant.qkd._ldpc_phi_ir import FLAVOURS, LANES, WIDTHS, Flavour, phi_ir, splat, vectors
 
 __all__ = [
     "FLAVOUR",
     "LANES",
     "VECTOR_KERNEL",
+    "WIDTHS",
     "check_ir",
     "host_flavours",
     "lane_satisfied",
@@ -82,124 +85,125 @@ def _real(value: float) -> str:
     return f"0x{struct.unpack('<Q', struct.pack('<d', float(np.float32(value))))[0]:016X}"
 
 
-_F, _I = f"<{LANES} x float>", f"<{LANES} x i32>"
-_SIGN = splat("i32", "-2147483648")
 _PREFETCH_EDGES = 16  # posterior rows are fetched this many edges ahead: +40% at n = 65536
-_UNIT = splat("float", _real(MESSAGE_UNIT))
-_PER_UNIT = splat("float", _real(1.0 / MESSAGE_UNIT))
 
 
-def check_name(flavour: Flavour) -> str:
-    """The IR symbol of the check update with ``flavour``'s phi."""
-    return f"kvant_ldpc_check16_{flavour}"
+def check_name(flavour: Flavour, lanes: int = LANES) -> str:
+    """The IR symbol of the check update on ``lanes`` lanes with ``flavour``'s phi."""
+    return f"kvant_ldpc_check{lanes}_{flavour}"
 
 
-def check_ir(flavour: Flavour) -> str:
-    """LLVM IR of one check update on 16 lanes (the syndrome enters as the sign bit of
-    ``syn``), with the phi lookup of ``flavour`` (:mod:`kvant.qkd._ldpc_phi_ir`).
+def check_ir(flavour: Flavour, lanes: int = LANES) -> str:
+    """LLVM IR of one check update on ``lanes`` lanes (16, 8 or 4; the syndrome enters as the
+    sign bit of ``syn``), with the phi lookup of ``flavour`` (:mod:`kvant.qkd._ldpc_phi_ir`).
 
     >>> "vpermi2var" in check_ir("avx512"), "vpermi2var" in check_ir("gather")
     (True, False)
+    >>> "<8 x i16>" in check_ir("avx2", 8)
+    True
     """
-    phi = f"kvant_ldpc_phi16_{flavour}"
-    width = (
-        '"prefer-vector-width"="512" "min-legal-vector-width"="512"' if flavour == "avx512" else ""
-    )
+    phi = f"kvant_ldpc_phi{lanes}_{flavour}"
+    wide = flavour == "avx512" and lanes == LANES
+    width = '"prefer-vector-width"="512" "min-legal-vector-width"="512"' if wide else ""
+    fv, iv = vectors(lanes)
+    sign = splat("i32", "-2147483648", lanes)
+    unit = splat("float", _real(MESSAGE_UNIT), lanes)
+    per_unit = splat("float", _real(1.0 / MESSAGE_UNIT), lanes)
     return f"""
-declare {_I} @llvm.smax.v{LANES}i32({_I}, {_I})
-declare {_I} @llvm.smin.v{LANES}i32({_I}, {_I})
-declare {_F} @llvm.fabs.v{LANES}f32({_F})
+declare {iv} @llvm.smax.v{lanes}i32({iv}, {iv})
+declare {iv} @llvm.smin.v{lanes}i32({iv}, {iv})
+declare {fv} @llvm.fabs.v{lanes}f32({fv})
 declare void @llvm.prefetch.p0(ptr, i32, i32, i32)
 
-{phi_ir(flavour, phi)}
-; One check (edges lo..hi-1) on 16 lanes: pass 1 takes the old messages out of the posteriors
+{phi_ir(flavour, phi, lanes)}
+;  One check (edges lo..hi-1) on {lanes} lanes: pass 1 takes the old messages out of the posteriors
 ; and sums phi(|Q|) (kept in %f) and the signs; pass 2 writes R = sign * phi(total - phi(|Q|))
 ; and adds it back, and counts the lanes whose check is unsatisfied afterwards in %unsat.
-define weak_odr void @{check_name(flavour)}(ptr noalias %post, ptr noalias %msg,
+define weak_odr void @{check_name(flavour, lanes)}(ptr noalias %post, ptr noalias %msg,
     ptr noalias %f, ptr noalias %vars, i64 %lo, i64 %hi, ptr noalias %syn,
     ptr noalias %active, ptr noalias %table, ptr noalias %unsat, i64 %last) alwaysinline
     {width} {{
 entry:
-  %act = load {_F}, ptr %active, align 4
-  %on = fcmp ogt {_F} %act, zeroinitializer
-  %keep = fcmp oeq {_F} %act, {splat("float", _real(1.0))}
-  %s0 = load {_I}, ptr %syn, align 4
+  %act = load {fv}, ptr %active, align 4
+  %on = fcmp ogt {fv} %act, zeroinitializer
+  %keep = fcmp oeq {fv} %act, {splat("float", _real(1.0), lanes)}
+  %s0 = load {iv}, ptr %syn, align 4
   br label %in
 in:
   %k = phi i64 [ %lo, %entry ], [ %k1, %in ]
-  %tot = phi {_F} [ zeroinitializer, %entry ], [ %tot1, %in ]
-  %sgn = phi {_I} [ %s0, %entry ], [ %sgn1, %in ]
+  %tot = phi {fv} [ zeroinitializer, %entry ], [ %tot1, %in ]
+  %sgn = phi {iv} [ %s0, %entry ], [ %sgn1, %in ]
   %vp = getelementptr i32, ptr %vars, i64 %k
   %v = load i32, ptr %vp, align 4
-  %pvp = getelementptr [{LANES} x float], ptr %post, i32 %v
+  %pvp = getelementptr [{lanes} x float], ptr %post, i32 %v
   %ahead = add i64 %k, {_PREFETCH_EDGES}
   %inside = icmp slt i64 %ahead, %last
   %kp = select i1 %inside, i64 %ahead, i64 %last
   %vpp = getelementptr i32, ptr %vars, i64 %kp
   %vf = load i32, ptr %vpp, align 4
-  %pfp = getelementptr [{LANES} x float], ptr %post, i32 %vf
+  %pfp = getelementptr [{lanes} x float], ptr %post, i32 %vf
   call void @llvm.prefetch.p0(ptr %pfp, i32 1, i32 3, i32 1)
-  %mkp = getelementptr [{LANES} x i16], ptr %msg, i64 %k
+  %mkp = getelementptr [{lanes} x i16], ptr %msg, i64 %k
   %j = sub i64 %k, %lo
-  %fp = getelementptr [{LANES} x float], ptr %f, i64 %j
-  %pv = load {_F}, ptr %pvp, align 4
-  %mkq = load <{LANES} x i16>, ptr %mkp, align 2
-  %mkf = sitofp <{LANES} x i16> %mkq to {_F}
-  %mk = fmul {_F} %mkf, {_UNIT}
-  %mka = select <{LANES} x i1> %keep, {_F} %mk, {_F} zeroinitializer
-  %val = fsub {_F} %pv, %mka
-  store {_F} %val, ptr %pvp, align 4
-  %vbits = bitcast {_F} %val to {_I}
-  %sgn1 = xor {_I} %sgn, %vbits
-  %abs = call {_F} @llvm.fabs.v{LANES}f32({_F} %val)
-  %p = call {_F} @{phi}({_F} %abs, ptr %table)
-  store {_F} %p, ptr %fp, align 4
-  %tot1 = fadd {_F} %tot, %p
+  %fp = getelementptr [{lanes} x float], ptr %f, i64 %j
+  %pv = load {fv}, ptr %pvp, align 4
+  %mkq = load <{lanes} x i16>, ptr %mkp, align 2
+  %mkf = sitofp <{lanes} x i16> %mkq to {fv}
+  %mk = fmul {fv} %mkf, {unit}
+  %mka = select <{lanes} x i1> %keep, {fv} %mk, {fv} zeroinitializer
+  %val = fsub {fv} %pv, %mka
+  store {fv} %val, ptr %pvp, align 4
+  %vbits = bitcast {fv} %val to {iv}
+  %sgn1 = xor {iv} %sgn, %vbits
+  %abs = call {fv} @llvm.fabs.v{lanes}f32({fv} %val)
+  %p = call {fv} @{phi}({fv} %abs, ptr %table)
+  store {fv} %p, ptr %fp, align 4
+  %tot1 = fadd {fv} %tot, %p
   %k1 = add i64 %k, 1
   %more = icmp slt i64 %k1, %hi
   br i1 %more, label %in, label %mid
 mid:
-  %sign = and {_I} %sgn1, {_SIGN}
+  %sign = and {iv} %sgn1, {sign}
   br label %out
 out:
   %q = phi i64 [ %lo, %mid ], [ %q1, %out ]
-  %par = phi {_I} [ %s0, %mid ], [ %par1, %out ]
+  %par = phi {iv} [ %s0, %mid ], [ %par1, %out ]
   %qvp = getelementptr i32, ptr %vars, i64 %q
   %qv = load i32, ptr %qvp, align 4
-  %qpvp = getelementptr [{LANES} x float], ptr %post, i32 %qv
-  %qmkp = getelementptr [{LANES} x i16], ptr %msg, i64 %q
+  %qpvp = getelementptr [{lanes} x float], ptr %post, i32 %qv
+  %qmkp = getelementptr [{lanes} x i16], ptr %msg, i64 %q
   %qj = sub i64 %q, %lo
-  %qfp = getelementptr [{LANES} x float], ptr %f, i64 %qj
-  %w = load {_F}, ptr %qpvp, align 4
-  %fq = load {_F}, ptr %qfp, align 4
-  %ex = fsub {_F} %tot1, %fq
-  %pos = fcmp ogt {_F} %ex, zeroinitializer
-  %ex0 = select <{LANES} x i1> %pos, {_F} %ex, {_F} zeroinitializer
-  %mag = call {_F} @{phi}({_F} %ex0, ptr %table)
-  %wbits = bitcast {_F} %w to {_I}
-  %rs = xor {_I} %wbits, %sign
-  %rsb = and {_I} %rs, {_SIGN}
-  %magb = bitcast {_F} %mag to {_I}
-  %rb = or {_I} %magb, %rsb
-  %r = bitcast {_I} %rb to {_F}
-  %rscaled = fmul {_F} %r, {_PER_UNIT}
-  %rq = fptosi {_F} %rscaled to <{LANES} x i16>
-  %old = load <{LANES} x i16>, ptr %qmkp, align 2
-  %rm = select <{LANES} x i1> %on, <{LANES} x i16> %rq, <{LANES} x i16> %old
-  store <{LANES} x i16> %rm, ptr %qmkp, align 2
-  %ra = select <{LANES} x i1> %on, {_F} %r, {_F} zeroinitializer
-  %u = fadd {_F} %w, %ra
-  store {_F} %u, ptr %qpvp, align 4
-  %ubits = bitcast {_F} %u to {_I}
-  %par1 = xor {_I} %par, %ubits
+  %qfp = getelementptr [{lanes} x float], ptr %f, i64 %qj
+  %w = load {fv}, ptr %qpvp, align 4
+  %fq = load {fv}, ptr %qfp, align 4
+  %ex = fsub {fv} %tot1, %fq
+  %pos = fcmp ogt {fv} %ex, zeroinitializer
+  %ex0 = select <{lanes} x i1> %pos, {fv} %ex, {fv} zeroinitializer
+  %mag = call {fv} @{phi}({fv} %ex0, ptr %table)
+  %wbits = bitcast {fv} %w to {iv}
+  %rs = xor {iv} %wbits, %sign
+  %rsb = and {iv} %rs, {sign}
+  %magb = bitcast {fv} %mag to {iv}
+  %rb = or {iv} %magb, %rsb
+  %r = bitcast {iv} %rb to {fv}
+  %rscaled = fmul {fv} %r, {per_unit}
+  %rq = fptosi {fv} %rscaled to <{lanes} x i16>
+  %old = load <{lanes} x i16>, ptr %qmkp, align 2
+  %rm = select <{lanes} x i1> %on, <{lanes} x i16> %rq, <{lanes} x i16> %old
+  store <{lanes} x i16> %rm, ptr %qmkp, align 2
+  %ra = select <{lanes} x i1> %on, {fv} %r, {fv} zeroinitializer
+  %u = fadd {fv} %w, %ra
+  store {fv} %u, ptr %qpvp, align 4
+  %ubits = bitcast {fv} %u to {iv}
+  %par1 = xor {iv} %par, %ubits
   %q1 = add i64 %q, 1
   %qmore = icmp slt i64 %q1, %hi
   br i1 %qmore, label %out, label %done
 done:
-  %bad = lshr {_I} %par1, {splat("i32", "31")}
-  %count = load {_I}, ptr %unsat, align 4
-  %count1 = add {_I} %count, %bad
-  store {_I} %count1, ptr %unsat, align 4
+  %bad = lshr {iv} %par1, {splat("i32", "31", lanes)}
+  %count = load {iv}, ptr %unsat, align 4
+  %count1 = add {iv} %count, %bad
+  store {iv} %count1, ptr %unsat, align 4
   ret void
 }}
 """
@@ -226,17 +230,17 @@ def host_flavours() -> tuple[Flavour, ...]:
 FLAVOUR: Flavour = host_flavours()[0]
 """The phi lookup :func:`sweep_vector` runs on this CPU."""
 
-VECTOR_KERNEL = _parses(check_ir(FLAVOUR))
+VECTOR_KERNEL = all(_parses(check_ir(FLAVOUR, lanes)) for lanes in WIDTHS)
 """Whether this LLVM accepts :func:`check_ir` (else the reconciler uses :func:`sweep_lanes`)."""
 
 
-def _check_intrinsic(flavour: Flavour) -> Any:
-    """A Numba intrinsic calling ``flavour``'s check update on the arrays' data (row ``c``
-    of ``syn``)."""
-    text = check_ir(flavour)
-    name = check_name(flavour)
+def _check_intrinsic(flavour: Flavour, lanes: int) -> Any:
+    """A Numba intrinsic calling ``flavour``'s check update on ``lanes`` lanes of the arrays'
+    data (row ``c`` of ``syn``)."""
+    text = check_ir(flavour, lanes)
+    name = check_name(flavour, lanes)
 
-    def check16(typingctx, post, msg, f, check_vars, lo, hi, syn, c, active, table, unsat, last):
+    def check(typingctx, post, msg, f, check_vars, lo, hi, syn, c, active, table, unsat, last):
         def codegen(context, builder, signature, args):
             context.active_code_library.add_llvm_module(llvm.parse_assembly(text))
             pointer = ir.PointerType()
@@ -253,7 +257,7 @@ def _check_intrinsic(flavour: Flavour) -> Any:
                 return builder.bitcast(array.data, pointer)
 
             syn = context.make_array(signature.args[6])(context, builder, args[6]).data
-            offset = builder.mul(args[7], ir.Constant(ir.IntType(64), LANES))
+            offset = builder.mul(args[7], ir.Constant(ir.IntType(64), lanes))
             row = builder.bitcast(builder.gep(syn, [offset], source_etype=ir.FloatType()), pointer)
             builder.call(
                 fn,
@@ -268,48 +272,63 @@ def _check_intrinsic(flavour: Flavour) -> Any:
                   unsat: (1, types.int32)}  # fmt: skip
         for array, (ndim, dtype) in arrays.items():
             if not (isinstance(array, types.Array) and array.layout == "C"):
-                return None  # the IR walks rows of 16 contiguous lanes: C-contiguous only
+                return None  # the IR walks rows of contiguous lanes: C-contiguous only
             if array.ndim != ndim or array.dtype != dtype:
                 return None
         sig = types.none(post, msg, f, check_vars, types.int64, types.int64, syn, types.int64,
                          active, table, unsat, types.int64)  # fmt: skip
         return sig, codegen
 
-    check16.__name__ = f"check16_{flavour}"
-    return intrinsic(check16)
+    check.__name__ = f"check{lanes}_{flavour}"
+    return intrinsic(check)
 
 
-_check16 = _check_intrinsic(FLAVOUR)
+def _checks_loop(check: Any) -> Any:
+    """Every check of the code through ``check`` (one lane count), inlined into the sweep."""
+
+    def loop(check_start, check_vars, syn, posterior, messages, active, table, unsatisfied,
+             scratch):  # fmt: skip
+        last = np.int64(check_vars.size - 1)
+        for c in range(check_start.size - 1):
+            lo = np.int64(check_start[c])
+            hi = np.int64(check_start[c + 1])
+            check(posterior, messages, scratch, check_vars, lo, hi, syn, np.int64(c), active,
+                  table, unsatisfied, last)  # fmt: skip
+
+    return njit(inline="always")(loop)
 
 
-def _scratch(check_start: NDArray[np.int32]) -> NDArray[np.float32]:
-    return np.empty((int(np.diff(check_start).max()), LANES), np.float32)
-
-
-def _sweep_with(check16: Any) -> Callable[..., None]:
-    """The Python body of :func:`sweep_vector` around ``check16`` (compiled by the caller)."""
+def _sweep_with(flavour: Flavour) -> Callable[..., None]:
+    """The Python body of :func:`sweep_vector` with ``flavour``'s check update for every lane
+    count in :data:`WIDTHS` (compiled by the caller)."""
+    wide, half, quarter = (_checks_loop(_check_intrinsic(flavour, n)) for n in WIDTHS)
 
     def sweep(check_start, check_vars, syn, posterior, messages, active, table, unsatisfied,
               scratch):  # fmt: skip
         m = check_start.size - 1
+        lanes = posterior.shape[1]
+        if lanes != 16 and lanes != 8 and lanes != 4:
+            raise ValueError("sweep_vector: arrays must have 16, 8 or 4 lanes per row")
         if (
-            posterior.shape[1] != LANES or messages.shape != (check_vars.size, LANES)
-            or syn.shape != (m, LANES) or active.size != LANES or unsatisfied.size != LANES
-            or scratch.shape[1] != LANES
+            messages.shape != (check_vars.size, lanes) or syn.shape != (m, lanes)
+            or active.size != lanes or unsatisfied.size != lanes or scratch.shape[1] != lanes
         ):  # fmt: skip
-            raise ValueError("sweep_vector: arrays must be [rows][16 lanes] (see the docstring)")
+            raise ValueError("sweep_vector: arrays must be [rows][lanes] (see the docstring)")
         if table.size != PHI_LOG_TABLE_SIZE:
             raise ValueError("sweep_vector: table must be phi_log_table() (64 entries)")
         for c in range(m):
             if check_start[c + 1] - check_start[c] > scratch.shape[0]:
                 raise ValueError("sweep_vector: scratch needs a row per edge of the widest check")
         unsatisfied[:] = 0
-        last = np.int64(check_vars.size - 1)
-        for c in range(m):
-            lo = np.int64(check_start[c])
-            hi = np.int64(check_start[c + 1])
-            check16(posterior, messages, scratch, check_vars, lo, hi, syn, np.int64(c), active,
-                    table, unsatisfied, last)  # fmt: skip
+        if lanes == 16:
+            wide(check_start, check_vars, syn, posterior, messages, active, table, unsatisfied,
+                 scratch)  # fmt: skip
+        elif lanes == 8:
+            half(check_start, check_vars, syn, posterior, messages, active, table, unsatisfied,
+                 scratch)  # fmt: skip
+        else:
+            quarter(check_start, check_vars, syn, posterior, messages, active, table,
+                    unsatisfied, scratch)  # fmt: skip
 
     return sweep
 
@@ -318,8 +337,8 @@ def _sweep_with(check16: Any) -> Callable[..., None]:
 def sweep_vector(  # pragma: no cover - compiled
     check_start, check_vars, syn, posterior, messages, active, table, unsatisfied, scratch
 ):
-    """One layered sum-product iteration over every check, on all 16 lanes, in place, with
-    the host's phi lookup (:data:`FLAVOUR`).
+    """One layered sum-product iteration over every check, on every lane (16, 8 or 4 per
+    row: :data:`WIDTHS`), in place, with the host's phi lookup (:data:`FLAVOUR`).
 
     Args:
         check_start, check_vars: H in compressed rows (int32).
@@ -338,7 +357,7 @@ def sweep_vector(  # pragma: no cover - compiled
     _body(check_start, check_vars, syn, posterior, messages, active, table, unsatisfied, scratch)
 
 
-_body = njit(inline="always")(_sweep_with(_check16))
+_body = njit(inline="always")(_sweep_with(FLAVOUR))
 
 
 def vector_sweep(flavour: Flavour) -> Callable[..., None]:
@@ -358,7 +377,7 @@ def vector_sweep(flavour: Flavour) -> Callable[..., None]:
 
 @functools.cache
 def _compiled_sweep(flavour: Flavour) -> Callable[..., None]:
-    return njit(_sweep_with(_check_intrinsic(flavour)))  # type: ignore[no-any-return]
+    return njit(_sweep_with(flavour))  # type: ignore[no-any-return]
 
 
 @njit(cache=True, fastmath=True)
@@ -373,19 +392,20 @@ def sweep_lanes(  # pragma: no cover - compiled
     :func:`sweep_vector`), float32 with ``unit`` = 1 for min-sum (its messages are not on a
     grid)."""
     unsatisfied[:] = 0
-    total = np.empty(LANES, np.float32)
-    sign = np.empty(LANES, np.float32)
-    min1 = np.empty(LANES, np.float32)
-    min2 = np.empty(LANES, np.float32)
-    arg = np.empty(LANES, np.int64)
-    parity = np.empty(LANES, np.float32)
+    lanes = posterior.shape[1]
+    total = np.empty(lanes, np.float32)
+    sign = np.empty(lanes, np.float32)
+    min1 = np.empty(lanes, np.float32)
+    min2 = np.empty(lanes, np.float32)
+    arg = np.empty(lanes, np.int64)
+    parity = np.empty(lanes, np.float32)
     scale = np.float32(alpha)
     step = np.float32(unit)
     per_step = np.float32(1.0 / unit)
     for c in range(check_start.size - 1):
         lo = check_start[c]
         hi = check_start[c + 1]
-        for lane in range(LANES):
+        for lane in range(lanes):
             total[lane] = _ZERO
             sign[lane] = syn[c, lane]
             min1[lane] = _BIG
@@ -393,7 +413,7 @@ def sweep_lanes(  # pragma: no cover - compiled
             arg[lane] = lo
         for k in range(lo, hi):
             v = check_vars[k]
-            for lane in range(LANES):
+            for lane in range(lanes):
                 old = messages[k, lane] * step if active[lane] == 1 else _ZERO
                 value = posterior[v, lane] - old
                 posterior[v, lane] = value
@@ -407,11 +427,11 @@ def sweep_lanes(  # pragma: no cover - compiled
                     p = phi_lookup(a, table)
                     scratch[k - lo, lane] = p
                     total[lane] += p
-        for lane in range(LANES):
+        for lane in range(lanes):
             parity[lane] = syn[c, lane]
         for k in range(lo, hi):
             v = check_vars[k]
-            for lane in range(LANES):
+            for lane in range(lanes):
                 value = posterior[v, lane]
                 if min_sum:
                     r = scale * (min2[lane] if k == arg[lane] else min1[lane])
@@ -424,7 +444,7 @@ def sweep_lanes(  # pragma: no cover - compiled
                     value += r
                 posterior[v, lane] = value
                 parity[lane] = -parity[lane] if value < _ZERO else parity[lane]
-        for lane in range(LANES):
+        for lane in range(lanes):
             unsatisfied[lane] += parity[lane] < _ZERO
 
 
