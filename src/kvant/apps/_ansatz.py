@@ -213,7 +213,7 @@ class Ansatz:
         angles = self.angles(theta)
         tables = self._tables()
         psi = self.state(theta)
-        lam = hamiltonian @ psi
+        lam = np.asarray(hamiltonian @ psi)  # type: ignore[operator]  # scipy-stubs >= 1.16
         energy = float(np.vdot(psi, lam).real)
         per_op = np.zeros(self.num_ops)
         source, factor = tables

@@ -315,6 +315,8 @@ class IslandingProblem:
                     converged = False
             if converged:
                 break
+        if result.x is None:  # the loop raises first; this narrows the type
+            raise ApplicationError(f"the MILP solver failed: {result.message}")
         bits = np.round(result.x[:n]).astype(np.int64)
         return self.qubo.cost(bits), bits
 

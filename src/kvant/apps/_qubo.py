@@ -272,7 +272,7 @@ class Qubo:
             c,
             constraints=LinearConstraint(a, -np.inf, upper),
             integrality=np.concatenate([np.ones(n), np.zeros(k)]),
-            bounds=Bounds(0, 1),
+            bounds=Bounds(0.0, 1.0),
         )
         if result.x is None:
             raise ApplicationError(f"the MILP solver failed: {result.message}")

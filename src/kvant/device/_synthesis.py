@@ -176,7 +176,8 @@ def decompose_diagonal(phases: NDArray[np.float64], qubits: Sequence[int]) -> li
 
 def _controlled_unitary(w: Matrix, control: int, targets: Sequence[int]) -> list[Instruction]:
     """``diag(I, w)`` with ``control`` as the most significant qubit."""
-    values, vectors = scipy.linalg.schur(w, output="complex")
+    values, schur_vectors = scipy.linalg.schur(w, output="complex")
+    vectors = np.asarray(schur_vectors, dtype=np.complex128)
     phases = np.concatenate([np.zeros(w.shape[0]), np.angle(np.diagonal(values))])
     return [
         *decompose_unitary(vectors.conj().T, targets),
@@ -213,7 +214,8 @@ def decompose_unitary(u: Matrix, qubits: Sequence[int]) -> list[Instruction]:
         return [_one(u, qubits[0])]
     half = u.shape[0] // 2
     left, cs, right = scipy.linalg.cossin(u, p=half, q=half)
-    (l0, l1), (r0, r1) = _blocks(left, half), _blocks(right, half)
+    (l0, l1) = _blocks(np.asarray(left, np.complex128), half)
+    (r0, r1) = _blocks(np.asarray(right, np.complex128), half)
     # cs = [[C, -S], [S, C]]: a multiplexed ry(2 theta_j) on qubits[0], controlled by the rest
     theta = np.arctan2(np.diagonal(cs[half:, :half]).real, np.diagonal(cs[:half, :half]).real)
     # ry(a) = S H rz(a) H S^dag (time order: S^dag, H, rz, H, S); rz(2 theta_j) is diagonal

@@ -7,7 +7,12 @@ of x, which :func:`~kvant.qkd._ldpc_kernels.phi_log_index` computes exactly), so
 agree bit for bit whichever body the CPU runs. They differ only in how the 64-entry table is
 read:
 
-- ``avx512``: the table in four 512-bit registers, two ``vpermi2ps`` and a select.
+- ``avx512``: the table in four 512-bit registers, rotated so that the raw ``bits(x) >> 21``
+  of x clamped to [2^-8, 16] addresses it: two float min/max and a shift for the index, two
+  ``vpermi2ps`` and a select (the rotated table is a constant of the IR). Against the clamp
+  in integers (four operations) 4% less time per sweep where the frames fit in cache
+  (n = 4096 and 16384), 2% at n = 65536 (memory-bound there): sweeps interleaved in one
+  process on a Xeon VM, decodings bit for bit the same.
 - ``avx2``: the 48 non-zero entries in six 256-bit registers; per 8 lanes six ``vpermps``,
   a select tree on index bits 3-5 and a zero for index >= 48. On a Zen 3 core: 9.6 ms per
   sweep of 16 frames at n = 65,536 (392k edges), against 10.9 ms for ``gather`` and 143 ms
@@ -16,19 +21,23 @@ read:
   ``vgatherdps`` where the CPU has one and into scalar loads elsewhere, so it runs on any
   target LLVM knows (and is what a Numba pinned to a generic CPU gets).
 
-The table is passed by pointer; its loads are loop-invariant and LLVM keeps them in registers
-across the check's edges.
+The table is passed by pointer (``avx512`` holds its own rotated copy); its loads are
+loop-invariant and LLVM keeps them in registers across the check's edges.
 """
 
 from __future__ import annotations
 
+import struct
 from typing import Literal
+
+import numpy as np
 
 from kvant.errors import ConfigError
 from kvant.qkd._ldpc_kernels import (
     PHI_LOG_BINS_PER_OCTAVE,
     PHI_LOG_MIN_EXPONENT,
     PHI_LOG_TABLE_SIZE,
+    phi_log_table,
 )
 
 __all__ = ["FLAVOURS", "LANES", "WIDTHS", "Flavour", "phi_ir", "splat"]
@@ -71,18 +80,43 @@ def _index(name: str, lanes: int) -> str:
 """
 
 
+def _float(value: float) -> str:
+    """A float32 value as LLVM IR writes it exactly (the hex digits of the double)."""
+    return f"0x{struct.unpack('<Q', struct.pack('<d', float(np.float32(value))))[0]:016X}"
+
+
+_ROTATION = _LOG_BASE % PHI_LOG_TABLE_SIZE  # entry i sits at (i + _LOG_BASE) mod 64 below
+_FIRST_ZERO = 48  # phi_log_table's entry of 16.0, the first of its zeros
+
+
 def _avx512(name: str) -> str:
+    """No index arithmetic beyond one shift: x is clamped to [2^-8, 16] as a float (two
+    min/max, which the caller's max(x, 0) folds into), and the table is held rotated so that
+    the raw ``bits(x) >> 21`` addresses it (``vpermi2ps`` reads index bits 0-4, bit 5 picks the
+    half); the rotated table is a constant of the IR, so ``%table`` is not read."""
     fv, iv = vectors(LANES)
-    loads = "".join(
-        f"  %tp{r} = getelementptr {fv}, ptr %table, i64 {r}\n"
-        f"  %t{r} = load {fv}, ptr %tp{r}, align 4\n"
+    rotated = np.roll(phi_log_table(), _ROTATION)
+    tables = [
+        f"<{', '.join(f'float {_float(v)}' for v in rotated[16 * r : 16 * r + 16])}>"
         for r in range(4)
+    ]
+    low = splat("float", _float(2.0**PHI_LOG_MIN_EXPONENT))
+    high = splat(
+        "float", _float(2.0 ** (_FIRST_ZERO // PHI_LOG_BINS_PER_OCTAVE + PHI_LOG_MIN_EXPONENT))
     )
     permute = "llvm.x86.avx512.vpermi2var.ps.512"
     return f"""declare {fv} @{permute}({fv}, {iv}, {fv})
-{_index(name, LANES)}{loads}  %lo = call {fv} @{permute}({fv} %t0, {iv} %i, {fv} %t1)
-  %hi = call {fv} @{permute}({fv} %t2, {iv} %i, {fv} %t3)
-  %up = icmp sgt {iv} %i, {splat("i32", "31")}
+define weak_odr {fv} @{name}({fv} %x, ptr noalias %table) alwaysinline {{
+  %above = fcmp ogt {fv} %x, {low}
+  %x0 = select <{LANES} x i1> %above, {fv} %x, {fv} {low}
+  %below = fcmp olt {fv} %x0, {high}
+  %x1 = select <{LANES} x i1> %below, {fv} %x0, {fv} {high}
+  %b = bitcast {fv} %x1 to {iv}
+  %i = lshr {iv} %b, {splat("i32", str(_LOG_SHIFT))}
+  %lo = call {fv} @{permute}({fv} {tables[0]}, {iv} %i, {fv} {tables[1]})
+  %hi = call {fv} @{permute}({fv} {tables[2]}, {iv} %i, {fv} {tables[3]})
+  %half = and {iv} %i, {splat("i32", "32")}
+  %up = icmp ne {iv} %half, zeroinitializer
   %r = select <{LANES} x i1> %up, {fv} %hi, {fv} %lo
   ret {fv} %r
 }}

@@ -109,6 +109,17 @@ def check_ir(flavour: Flavour, lanes: int = LANES) -> str:
     sign = splat("i32", "-2147483648", lanes)
     unit = splat("float", _real(MESSAGE_UNIT), lanes)
     per_unit = splat("float", _real(1.0 / MESSAGE_UNIT), lanes)
+    # total - phi(|Q|) can round below 0; phi bodies take x >= 0, except the AVX-512 one,
+    # which clamps any x to [2^-8, 16] itself
+    excess, positive = (
+        ("%ex", "")
+        if wide
+        else (
+            "%ex0",
+            f"  %pos = fcmp ogt {fv} %ex, zeroinitializer\n"
+            f"  %ex0 = select <{lanes} x i1> %pos, {fv} %ex, {fv} zeroinitializer\n",
+        )
+    )
     return f"""
 declare {iv} @llvm.smax.v{lanes}i32({iv}, {iv})
 declare {iv} @llvm.smin.v{lanes}i32({iv}, {iv})
@@ -149,9 +160,9 @@ in:
   %pv = load {fv}, ptr %pvp, align 4
   %mkq = load <{lanes} x i16>, ptr %mkp, align 2
   %mkf = sitofp <{lanes} x i16> %mkq to {fv}
-  %mk = fmul {fv} %mkf, {unit}
-  %mka = select <{lanes} x i1> %keep, {fv} %mk, {fv} zeroinitializer
-  %val = fsub {fv} %pv, %mka
+  %mk = fmul contract {fv} %mkf, {unit}
+  %less = fsub contract {fv} %pv, %mk
+  %val = select <{lanes} x i1> %keep, {fv} %less, {fv} %pv
   store {fv} %val, ptr %pvp, align 4
   %vbits = bitcast {fv} %val to {iv}
   %sgn1 = xor {iv} %sgn, %vbits
@@ -177,9 +188,7 @@ out:
   %w = load {fv}, ptr %qpvp, align 4
   %fq = load {fv}, ptr %qfp, align 4
   %ex = fsub {fv} %tot1, %fq
-  %pos = fcmp ogt {fv} %ex, zeroinitializer
-  %ex0 = select <{lanes} x i1> %pos, {fv} %ex, {fv} zeroinitializer
-  %mag = call {fv} @{phi}({fv} %ex0, ptr %table)
+{positive}  %mag = call {fv} @{phi}({fv} {excess}, ptr %table)
   %wbits = bitcast {fv} %w to {iv}
   %rs = xor {iv} %wbits, %sign
   %rsb = and {iv} %rs, {sign}
