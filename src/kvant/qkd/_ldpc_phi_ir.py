@@ -40,7 +40,7 @@ from kvant.qkd._ldpc_kernels import (
     phi_log_table,
 )
 
-__all__ = ["FLAVOURS", "LANES", "WIDTHS", "Flavour", "phi_ir", "splat"]
+__all__ = ["FLAVOURS", "LANES", "WIDTHS", "Flavour", "ir_float", "phi_ir", "splat", "vectors"]
 
 Flavour = Literal["avx512", "avx2", "gather"]
 FLAVOURS: tuple[Flavour, ...] = ("avx512", "avx2", "gather")
@@ -80,7 +80,7 @@ def _index(name: str, lanes: int) -> str:
 """
 
 
-def _float(value: float) -> str:
+def ir_float(value: float) -> str:
     """A float32 value as LLVM IR writes it exactly (the hex digits of the double)."""
     return f"0x{struct.unpack('<Q', struct.pack('<d', float(np.float32(value))))[0]:016X}"
 
@@ -97,12 +97,12 @@ def _avx512(name: str) -> str:
     fv, iv = vectors(LANES)
     rotated = np.roll(phi_log_table(), _ROTATION)
     tables = [
-        f"<{', '.join(f'float {_float(v)}' for v in rotated[16 * r : 16 * r + 16])}>"
+        f"<{', '.join(f'float {ir_float(v)}' for v in rotated[16 * r : 16 * r + 16])}>"
         for r in range(4)
     ]
-    low = splat("float", _float(2.0**PHI_LOG_MIN_EXPONENT))
+    low = splat("float", ir_float(2.0**PHI_LOG_MIN_EXPONENT))
     high = splat(
-        "float", _float(2.0 ** (_FIRST_ZERO // PHI_LOG_BINS_PER_OCTAVE + PHI_LOG_MIN_EXPONENT))
+        "float", ir_float(2.0 ** (_FIRST_ZERO // PHI_LOG_BINS_PER_OCTAVE + PHI_LOG_MIN_EXPONENT))
     )
     permute = "llvm.x86.avx512.vpermi2var.ps.512"
     return f"""declare {fv} @{permute}({fv}, {iv}, {fv})

@@ -47,7 +47,6 @@ Two implementations of one sweep, which agree bit for bit (a test checks it):
 from __future__ import annotations
 
 import functools
-import struct
 from collections.abc import Callable
 from typing import Any
 
@@ -60,7 +59,16 @@ from numba.extending import intrinsic
 
 from kvant.errors import ConfigError
 from kvant.qkd._ldpc_kernels import MESSAGE_UNIT, PHI_LOG_TABLE_SIZE, phi_lookup
-from kvant.qkd._ldpc_phi_ir import FLAVOURS, LANES, WIDTHS, Flavour, phi_ir, splat, vectors
+from kvant.qkd._ldpc_phi_ir import (
+    FLAVOURS,
+    LANES,
+    WIDTHS,
+    Flavour,
+    ir_float,
+    phi_ir,
+    splat,
+    vectors,
+)
 
 __all__ = [
     "FLAVOUR",
@@ -78,11 +86,6 @@ __all__ = [
 
 _ZERO = np.float32(0.0)
 _BIG = np.float32(1e30)
-
-
-def _real(value: float) -> str:
-    """A float32 constant as LLVM IR writes it exactly (the hex digits of the double)."""
-    return f"0x{struct.unpack('<Q', struct.pack('<d', float(np.float32(value))))[0]:016X}"
 
 
 _PREFETCH_EDGES = 16  # posterior rows are fetched this many edges ahead: +40% at n = 65536
@@ -107,8 +110,8 @@ def check_ir(flavour: Flavour, lanes: int = LANES) -> str:
     width = '"prefer-vector-width"="512" "min-legal-vector-width"="512"' if wide else ""
     fv, iv = vectors(lanes)
     sign = splat("i32", "-2147483648", lanes)
-    unit = splat("float", _real(MESSAGE_UNIT), lanes)
-    per_unit = splat("float", _real(1.0 / MESSAGE_UNIT), lanes)
+    unit = splat("float", ir_float(MESSAGE_UNIT), lanes)
+    per_unit = splat("float", ir_float(1.0 / MESSAGE_UNIT), lanes)
     # total - phi(|Q|) can round below 0; phi bodies take x >= 0, except the AVX-512 one,
     # which clamps any x to [2^-8, 16] itself
     excess, positive = (
@@ -137,7 +140,7 @@ define weak_odr void @{check_name(flavour, lanes)}(ptr noalias %post, ptr noalia
 entry:
   %act = load {fv}, ptr %active, align 4
   %on = fcmp ogt {fv} %act, zeroinitializer
-  %keep = fcmp oeq {fv} %act, {splat("float", _real(1.0), lanes)}
+  %keep = fcmp oeq {fv} %act, {splat("float", ir_float(1.0), lanes)}
   %s0 = load {iv}, ptr %syn, align 4
   br label %in
 in:
