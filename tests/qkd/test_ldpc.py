@@ -44,7 +44,6 @@ from kvant.qkd._ldpc_simd import (
     LANES,
     VECTOR_KERNEL,
     WIDTHS,
-    _parses,
     check_ir,
     host_flavours,
     lane_satisfied,
@@ -54,6 +53,7 @@ from kvant.qkd._ldpc_simd import (
     vector_sweep,
 )
 from kvant.qkd._ldpc_start import NEEDED_EFFICIENCY, predicted_efficiency
+from kvant.qkd._llvm_ir import parses
 
 Pair = Callable[[int, float, int], tuple[np.ndarray, np.ndarray]]
 SMALL = 2048
@@ -249,7 +249,7 @@ def test_vector_kernel_compiles_for_every_flavour(flavour: str, lanes: int) -> N
     # them, whether or not this host has them (the host runs its own: test_lane_sweeps_...);
     # fewer than 16 lanes take the AVX2 permutes on an AVX-512 CPU
     text = check_ir(flavour, lanes)  # type: ignore[arg-type]
-    assert _parses(text)
+    assert parses(text)
     assert f"<{lanes} x i16>" in text
     if platform.machine() not in ("x86_64", "AMD64"):
         return  # the x86 targets below need an x86 LLVM; parsing is checked above

@@ -9,9 +9,15 @@ import pytest
 
 from kvant.errors import BackendUnavailableError, ConfigError
 from kvant.qkd import ClassicalChannel, _toeplitz, amplify_privacy, toeplitz_hash, toeplitz_matrix
+from kvant.qkd._clmul import FLAVOUR as CLMUL
 from kvant.qkd._toeplitz import percival_error_bound, toeplitz_seed_length, transform_length
 
-BACKENDS = ["numpy", "scipy"] + (["pyfftw"] if importlib.util.find_spec("pyfftw") else [])
+# every backend this host runs (clmul: tests/qkd/test_clmul.py checks it where it cannot)
+BACKENDS = (
+    ["numpy", "scipy"]
+    + (["pyfftw"] if importlib.util.find_spec("pyfftw") else [])
+    + (["clmul"] if CLMUL else [])
+)
 
 
 def _dense(seed: np.ndarray, x: np.ndarray, m: int, modified: bool) -> np.ndarray:
@@ -53,13 +59,16 @@ def test_all_ones_inputs_reach_the_largest_sums(modified: bool) -> None:
     )
 
 
+@pytest.mark.parametrize("backend", ["auto", "scipy"])
 @pytest.mark.parametrize(("n", "m"), [(100_003, 40_000), (1_000_000, 300_000)])
-def test_large_inputs_match_the_direct_product_on_sampled_rows(n: int, m: int) -> None:
+def test_large_inputs_match_the_direct_product_on_sampled_rows(
+    n: int, m: int, backend: str
+) -> None:
     rng = np.random.default_rng(n)
     x = rng.integers(0, 2, n, dtype=np.uint8)
     for modified in (True, False):
         seed = rng.integers(0, 2, toeplitz_seed_length(n, m, modified=modified), dtype=np.uint8)
-        got = toeplitz_hash(x, seed, m, modified=modified)
+        got = toeplitz_hash(x, seed, m, modified=modified, backend=backend)  # type: ignore[arg-type]
         rows = np.unique(np.concatenate([[0, 1, m - 2, m - 1], rng.integers(0, m, 40)]))
         np.testing.assert_array_equal(got[rows], _rows(seed, x, rows, m, modified))
 

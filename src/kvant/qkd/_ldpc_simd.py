@@ -51,7 +51,6 @@ from collections.abc import Callable
 from typing import Any
 
 import llvmlite.binding as llvm  # type: ignore[import-untyped]
-import numba
 import numpy as np
 from llvmlite import ir
 from numba import njit, types
@@ -69,6 +68,7 @@ from kvant.qkd._ldpc_phi_ir import (
     splat,
     vectors,
 )
+from kvant.qkd._llvm_ir import host_features, parses
 
 __all__ = [
     "FLAVOUR",
@@ -221,20 +221,11 @@ done:
 """
 
 
-def _parses(text: str) -> bool:
-    try:
-        llvm.parse_assembly(text).verify()
-    except RuntimeError:
-        return False
-    return True
-
-
 def host_flavours() -> tuple[Flavour, ...]:
     """The phi flavours this process can run, fastest first: the x86 ones where Numba
     compiles for this CPU (no ``NUMBA_CPU_NAME`` override) and it has the instructions;
     ``gather`` always."""
-    cpu = getattr(numba.config, "CPU_NAME", None)  # NUMBA_CPU_NAME: compile for another CPU
-    features = llvm.get_host_cpu_features() if cpu in (None, "host") else {}
+    features = host_features()
     usable = {"avx512": bool(features.get("avx512f")), "avx2": bool(features.get("avx2"))}
     return tuple(f for f in FLAVOURS if usable.get(f, True))
 
@@ -242,7 +233,7 @@ def host_flavours() -> tuple[Flavour, ...]:
 FLAVOUR: Flavour = host_flavours()[0]
 """The phi lookup :func:`sweep_vector` runs on this CPU."""
 
-VECTOR_KERNEL = all(_parses(check_ir(FLAVOUR, lanes)) for lanes in WIDTHS)
+VECTOR_KERNEL = all(parses(check_ir(FLAVOUR, lanes)) for lanes in WIDTHS)
 """Whether this LLVM accepts :func:`check_ir` (else the reconciler uses :func:`sweep_lanes`)."""
 
 

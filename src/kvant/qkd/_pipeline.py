@@ -71,7 +71,8 @@ class PipelineConfig:
         confidence: Confidence of the QBER upper bounds reported.
         epsilon_sec: Secrecy parameter of the finite-key bound.
         epsilon_cor: Target correctness (sets the number of verification hashes).
-        fft_backend: Privacy-amplification FFT backend (``auto``, ``scipy``, ``pyfftw``, ...).
+        fft_backend: Privacy-amplification backend (``auto``, ``clmul``, ``scipy``,
+            ``pyfftw``, ...: :func:`~kvant.qkd.toeplitz_hash`).
         fft_planning: FFTW planning (``measure``: slow once per transform length, then about
             twice as fast; the plans are kept on disk).
     """
