@@ -173,7 +173,19 @@ def _words_with(flavour: ClmulFlavour) -> Callable[..., None]:
 
 @functools.cache
 def _compiled(flavour: ClmulFlavour) -> Callable[..., None]:
+    """The word loop with ``flavour``: the host's is compiled once per machine (on disk),
+    another width the host runs (for tests and benchmarks) once per process."""
+    if flavour == FLAVOUR:
+        return _host_words
     return njit(_words_with(flavour))  # type: ignore[no-any-return]
+
+
+if FLAVOUR is not None:
+    _host_body = njit(inline="always")(_words_with(FLAVOUR))
+
+    @njit(cache=True)
+    def _host_words(padded, x, first, out):  # pragma: no cover - compiled
+        _host_body(padded, x, first, out)
 
 
 def _packed(bits: NDArray[np.uint8], words: int) -> NDArray[np.uint64]:
