@@ -17,8 +17,10 @@ def _run(args: list[str]) -> int:
 
 
 @pytest.mark.parametrize(
-    "command", [["qkd", "--help"], ["qkd", "link", "--help"], ["qkd", "curve", "--help"]]
-)
+    "command",
+    [["qkd", "--help"], ["qkd", "link", "--help"], ["qkd", "curve", "--help"],
+     ["qkd", "cache", "--help"]],
+)  # fmt: skip
 def test_help(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert _run(command) == 0
     assert "Usage" in capsys.readouterr().out

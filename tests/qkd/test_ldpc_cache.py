@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +13,7 @@ import pytest
 
 import kvant.qkd._ldpc_cache as cache
 import kvant.qkd._ldpc_codes as codes
+from kvant.cli import main
 from kvant.errors import ConfigError
 from kvant.qkd._ldpc_codes import DEGREE_DISTRIBUTIONS, LdpcCode, build_code, cached_code
 
@@ -186,3 +190,60 @@ def test_family_code_is_one_member_of_the_family() -> None:
         _same(family[index], build_code(DEGREE_DISTRIBUTIONS[index], N, codes._CODE_SEEDS[rate]))
     with pytest.raises(ConfigError, match=r"no code of rate 0\.97"):
         codes.family_code(0.97, N)
+
+
+def _entry(name: str, days_unused: float) -> Path:
+    """A cache entry (a real one, through cached_arrays) last used ``days_unused`` ago."""
+    cache.cached_arrays(name, {"name": name}, lambda: {"a": np.arange(4)}, lambda a: True)
+    (path,) = cache.cache_directory().glob(f"{name}-*.npz")  # type: ignore[union-attr]
+    stamp = time.time() - days_unused * 86400.0
+    os.utime(path, (stamp, stamp))
+    return path
+
+
+def test_prune_deletes_what_was_not_used_and_loading_counts_as_use(cache_dir: Path) -> None:
+    old, recent, reloaded = _entry("old", 40), _entry("recent", 2), _entry("reloaded", 40)
+    loaded = cache.cached_arrays(
+        "reloaded", {"name": "reloaded"}, lambda: {"a": np.zeros(4)}, lambda a: True
+    )
+    assert loaded["a"].tolist() == [0, 1, 2, 3]  # from the file, which is now "used"
+    partial = cache_dir / "killed-writer.tmp"  # a writer killed before its rename
+    partial.write_bytes(b"half")
+    os.utime(partial, (time.time() - 7200, time.time() - 7200))
+    in_flight = cache_dir / "writing-now.tmp"  # may be a write in progress: kept
+    in_flight.write_bytes(b"half")
+    entries = cache.cache_entries()
+    assert [e.path for e in entries][:3] == [old, recent, partial]  # least recently used first
+    assert sum(e.partial for e in entries) == 2
+    removed = cache.prune_cache(30)
+    assert {e.path for e in removed} == {old, partial}
+    assert {e.path for e in cache.cache_entries()} == {recent, reloaded, in_flight}
+    assert {e.path for e in cache.prune_cache(None)} == {recent, reloaded}
+    with pytest.raises(ConfigError, match="unused_days"):
+        cache.prune_cache(-1)
+
+
+def test_cache_command_shows_and_prunes(
+    cache_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _entry("old", 40)
+    _entry("recent", 1)
+
+    def run(*args: str) -> int:
+        with pytest.raises(SystemExit) as info:
+            main(["qkd", "cache", *args])
+        return int(info.value.code or 0)
+
+    assert run("--json") == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["directory"] == str(cache_dir)
+    assert shown["entries"] == 2
+    assert shown["oldest_use_days"] == pytest.approx(40, abs=0.01)
+    assert run("--prune-days", "30", "--json") == 0
+    pruned = json.loads(capsys.readouterr().out)
+    assert (pruned["entries"], pruned["removed"]) == (1, 1)
+    assert pruned["removed_bytes"] > 0
+    assert run("--clear") == 0
+    assert "Deleted 1 files" in capsys.readouterr().out
+    assert run("--clear", "--prune-days", "3") == 2
+    assert "not both" in capsys.readouterr().err

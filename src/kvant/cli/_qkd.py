@@ -1,4 +1,5 @@
-"""``kvant qkd link`` and ``kvant qkd curve``: one QKD link, measured and in theory."""
+"""``kvant qkd link`` and ``kvant qkd curve``: one QKD link, measured and in theory;
+``kvant qkd cache``: the LDPC codes built for post-processing, kept on disk."""
 
 from __future__ import annotations
 
@@ -346,8 +347,48 @@ def curve(
     console.print(f"Curve written to [bold]{out}[/]")
 
 
+def cache(
+    prune_days: float | None = typer.Option(
+        None, "--prune-days", help="Delete LDPC codes not used for this many days."
+    ),
+    clear: bool = typer.Option(False, "--clear", help="Delete every cached LDPC code."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Show the cache of built LDPC codes (where, how big, how recently used); prune it."""
+    from kvant.qkd._ldpc_cache import cache_directory, cache_entries, prune_cache
+
+    if clear and prune_days is not None:
+        raise ConfigError("use --clear or --prune-days, not both")
+    directory = cache_directory()
+    removed = prune_cache(None if clear else prune_days) if clear or prune_days is not None else []
+    entries = cache_entries()
+    size, freed = sum(e.size_bytes for e in entries), sum(e.size_bytes for e in removed)
+    oldest = (time.time() - entries[0].last_used) / 86400.0 if entries else None
+    if as_json:
+        print_json({
+            "directory": None if directory is None else str(directory),
+            "entries": len(entries), "bytes": size, "oldest_use_days": oldest,
+            "removed": len(removed), "removed_bytes": freed,
+        })  # fmt: skip
+        return
+    if directory is None:
+        console.print("The LDPC code cache is off (KVANT_CACHE_DIR); nothing is stored.")
+        return
+    table = Table(title="LDPC code cache")
+    table.add_column("directory")
+    table.add_column("codes", justify="right")
+    table.add_column("MB", justify="right")
+    table.add_column("oldest use (days)", justify="right")
+    table.add_row(str(directory), str(len(entries)), f"{size / 1e6:.1f}",
+                  "-" if oldest is None else f"{oldest:.1f}")  # fmt: skip
+    console.print(table)
+    if clear or prune_days is not None:
+        console.print(f"Deleted {len(removed)} files ({freed / 1e6:.1f} MB).")
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``qkd link`` and ``qkd curve`` to the application."""
+    """Add ``qkd link``, ``qkd curve`` and ``qkd cache`` to the application."""
     qkd_app.command("link")(link)
     qkd_app.command("curve")(curve)
+    qkd_app.command("cache")(cache)
     app.add_typer(qkd_app, name="qkd")
