@@ -440,15 +440,15 @@ class LdpcReconciler:
         """How ``frame_bits="auto"`` cuts a key of ``size`` bits: (code, p_0, step, first
         bit, end) per run of frames of one length.
 
-        Whole long frames where the key fills at least 16 of them (rates >= 0.85: the
-        decoder sweeps all 16 lanes whether they hold a frame or not, so the 4 long frames
-        of a 1.09 Mbit block at QBER 1% decoded at 0.2 Mbit/s against 0.93 in 65,536-bit
-        frames, for f 1.15 against 1.20), then whole frames of 65,536, then the rest in
-        frames of the one length in :data:`_TAIL_FRAME_BITS` that discloses least by the
-        measured end efficiencies (:data:`~kvant.qkd._ldpc_start.NEEDED_EFFICIENCY`): the
-        padding of the last frame costs its whole syndrome, a short code costs more per key
-        bit (rate 0.8 at QBER 2%: 1.29 at n = 4096 against 1.15; rate 0.905: 1.84 against
-        1.16).
+        Whole long frames where the key fills at least 16 of them (rates >= 0.85: a sweep
+        of 4 lanes costs most of what one of 16 does, 0.6-0.7x, so the 4 long frames of a
+        1.09 Mbit block at QBER 1% decoded at 0.2 Mbit/s against 0.93 in 65,536-bit frames,
+        for f 1.15 against 1.20, when every sweep took 16 lanes), then whole frames of
+        65,536, then the rest in frames of the one length in :data:`_TAIL_FRAME_BITS` that
+        discloses least by the measured end efficiencies
+        (:data:`~kvant.qkd._ldpc_start.NEEDED_EFFICIENCY`): the padding of the last frame
+        costs its whole syndrome, a short code costs more per key bit (rate 0.8 at QBER 2%:
+        1.29 at n = 4096 against 1.15; rate 0.905: 1.84 against 1.16).
         One length, so the rest decodes in one pass of the lanes. 20 kbit at QBER 2% in one
         padded 65,536-bit frame gave f = 3.39, in three of 8192 1.39."""
         rate = self.code_rate(qber)
