@@ -247,3 +247,5 @@ def test_cache_command_shows_and_prunes(
     assert "Deleted 1 files" in capsys.readouterr().out
     assert run("--clear", "--prune-days", "3") == 2
     assert "not both" in capsys.readouterr().err
+    assert run("--prune-days", "-1") == 2
+    assert "--prune-days must be >= 0" in capsys.readouterr().err

@@ -359,6 +359,8 @@ def cache(
 
     if clear and prune_days is not None:
         raise ConfigError("use --clear or --prune-days, not both")
+    if prune_days is not None and not prune_days >= 0:
+        raise ConfigError(f"--prune-days must be >= 0 days, got {prune_days}")
     directory = cache_directory()
     removed = prune_cache(None if clear else prune_days) if clear or prune_days is not None else []
     entries = cache_entries()
