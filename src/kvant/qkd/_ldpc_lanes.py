@@ -26,6 +26,14 @@ from numpy.typing import NDArray
 
 from kvant.errors import ConfigError
 from kvant.qkd._ldpc_codes import LdpcCode
+from kvant.qkd._ldpc_int16 import (
+    INT16_KERNEL,
+    INT16_LANES,
+    UNIT_BITS,
+    int16_table,
+    sweep_int16,
+    to_units,
+)
 from kvant.qkd._ldpc_kernels import MESSAGE_UNIT, phi_log_table, phi_table
 from kvant.qkd._ldpc_simd import (
     LANES,
@@ -41,6 +49,9 @@ __all__ = ["DecoderStats", "LaneDecoder"]
 
 _PHI = phi_log_table()
 _PHI_EXACT = phi_table()
+_PHI16 = int16_table()
+# int16-kernel messages (2^-8 units) as float-kernel messages (MESSAGE_UNIT = 2^-12): x 16, exact
+_INT16_TO_FLOAT_MESSAGES = np.int16(round(2.0**-UNIT_BITS / MESSAGE_UNIT))
 _PER_LANE = ("syn", "posterior", "messages", "active", "frame", "_unsatisfied", "_best",
              "_since", "_iterations", "_recent")  # fmt: skip
 
@@ -178,8 +189,14 @@ class LaneDecoder:
         exact_phi: bool = False,
         lanes: int = LANES,
     ) -> None:
-        if lanes not in WIDTHS:
+        int16 = lanes == INT16_LANES
+        if lanes not in WIDTHS and not int16:
             raise ConfigError(f"a lane decoder holds {' or '.join(map(str, WIDTHS))} frames")
+        if int16 and not (INT16_KERNEL and vector is not False and not (min_sum or exact_phi)):
+            raise ConfigError(
+                "32 lanes need the int16 sum-product kernel (AVX512-FP16), which this CPU or"
+                " these settings do not run; use 16 lanes or fewer"
+            )
         self.code = code
         self.min_sum = min_sum
         self.alpha = alpha
@@ -200,17 +217,19 @@ class LaneDecoder:
         self.seconds = 0.0
 
     def _allocate(self, lanes: int) -> None:
-        """Zeroed per-lane state for ``lanes`` lanes."""
+        """Zeroed per-lane state for ``lanes`` lanes (int16 for 32: ``_ldpc_int16``)."""
         code = self.code
         self.lanes = lanes
-        self.syn = _aligned_zeros((code.num_checks, lanes), np.float32)
-        self.posterior = _aligned_zeros((code.num_bits, lanes), np.float32)
+        self.int16 = lanes == INT16_LANES
+        real: type[np.generic] = np.int16 if self.int16 else np.float32
+        self.syn = _aligned_zeros((code.num_checks, lanes), real)
+        self.posterior = _aligned_zeros((code.num_bits, lanes), real)
         kind = np.float32 if self.min_sum else np.int16
         self.messages = _aligned_zeros((code.num_edges, lanes), kind)
-        self._scratch = _aligned_zeros((int(np.diff(code.check_start).max()), lanes), np.float32)
-        self.active = np.zeros(lanes, np.float32)
+        self._scratch = _aligned_zeros((int(np.diff(code.check_start).max()), lanes), real)
+        self.active = np.zeros(lanes, real)
         self.frame = np.zeros(lanes, np.int64)
-        self._unsatisfied = np.zeros(lanes, np.int32)
+        self._unsatisfied = np.zeros(lanes, np.uint16 if self.int16 else np.int32)
         self._best = np.zeros(lanes, np.int64)
         self._since = np.zeros(lanes, np.int64)
         self._iterations = np.zeros(lanes, np.int64)
@@ -229,10 +248,16 @@ class LaneDecoder:
         if lanes not in WIDTHS or lanes < held.size:
             raise ConfigError(f"cannot move {held.size} frames to {lanes} lanes (widths {WIDTHS})")
         old = {name: getattr(self, name) for name in _PER_LANE}
+        was_int16 = self.int16
         self._allocate(lanes)
         for name, values in old.items():
             new = getattr(self, name)
-            new[..., : held.size] = np.take(values, held, axis=-1)  # 1.7x faster than [..., held]
+            taken = np.take(values, held, axis=-1)  # 1.7x faster than [..., held]
+            if was_int16 and name == "posterior":  # int16 units -> float32, exact
+                taken = taken.astype(np.float32) / np.float32(2**UNIT_BITS)
+            elif was_int16 and name == "messages":  # 2^-8 units -> 2^-12 units, exact
+                taken = taken * _INT16_TO_FLOAT_MESSAGES
+            new[..., : held.size] = taken
             new[..., held.size :] = 0
         self.frame[held.size :] = -1
         self.syn[:, held.size :] = 1.0
@@ -252,14 +277,18 @@ class LaneDecoder:
     def restart(self, lane: int, channel_llr: NDArray[np.float32]) -> None:
         """Forget the lane's messages and start it again from ``channel_llr`` (the next sweep
         reads its messages as zeros and overwrites them: ``active`` 2)."""
-        self.posterior[:, lane] = channel_llr
+        self.posterior[:, lane] = to_units(channel_llr) if self.int16 else channel_llr
         self.active[lane] = 2.0
         self._next_attempt(lane)
 
     def pin(self, lane: int, positions: NDArray[np.int64], delta: NDArray[np.float32]) -> None:
         """Move the lane's posteriors at ``positions`` by ``delta`` (bits Alice revealed) and
         start its next attempt, keeping its messages."""
-        self.posterior[positions, lane] += delta
+        if self.int16:
+            moved = self.posterior[positions, lane] / np.float32(2**UNIT_BITS) + delta
+            self.posterior[positions, lane] = to_units(moved)
+        else:
+            self.posterior[positions, lane] += delta
         self.active[lane] = max(self.active[lane], 1.0)  # a fresh lane (2) stays fresh
         self._next_attempt(lane)
 
@@ -306,7 +335,10 @@ class LaneDecoder:
         while True:
             state = (self.syn, self.posterior, self.messages, self.active, self._table)
             work = (self._unsatisfied, self._scratch)
-            if self.vector:
+            if self.int16:
+                sweep_int16(code.check_start, code.check_vars, self.syn, self.posterior,
+                            self.messages, self.active, _PHI16, *work)  # fmt: skip
+            elif self.vector:
                 sweep_vector(code.check_start, code.check_vars, *state, *work)
             else:
                 sweep_lanes(
