@@ -18,10 +18,11 @@ puncturing and shortening; blind retries as in Martinez-Mateo, Elkouss & Martin,
    sends every frame's syndrome.
 3. Bob decodes with layered belief propagation, 16 frames at a time, one per lane of
    :class:`~kvant.qkd._ldpc_lanes.LaneDecoder` (the lanes share every memory access and vector
-   instruction, :mod:`kvant.qkd._ldpc_simd`; the last frames of a pass move to 8 or 4
-   lanes). When a frame stalls (its count of unsatisfied checks has not reached a new minimum
-   for ``stall_iterations`` iterations, or falls too slowly: ``progress_ratio``) Bob reports
-   it and Alice reveals the values of ``step`` more of its punctured bits (they become
+   instruction, :mod:`kvant.qkd._ldpc_simd`; 32 frames in int16 on CPUs with AVX512-FP16,
+   :mod:`kvant.qkd._ldpc_int16`; the last frames of a pass move to 8 or 4 lanes). When a
+   frame stalls (its count of unsatisfied checks has not reached a new minimum for
+   ``stall_iterations`` iterations, or falls too slowly: ``progress_ratio``) Bob reports it
+   and Alice reveals the values of ``step`` more of its punctured bits (they become
    shortened); Bob goes on from his messages with the revealed bits pinned, while the other
    lanes never stop. A frame that still fails with no punctured bit left has key bits
    revealed instead (public random order), each counted as leakage, so reconciliation always
