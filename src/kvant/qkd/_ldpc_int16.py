@@ -28,15 +28,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import llvmlite.binding as llvm  # type: ignore[import-untyped]
 import numpy as np
-from llvmlite import ir
-from numba import njit, types
-from numba.extending import intrinsic
+from numba import njit
 from numpy.typing import NDArray
 
 from kvant.qkd._ldpc_kernels import phi_log_table
 from kvant.qkd._ldpc_phi_ir import splat
+from kvant.qkd._ldpc_simd import check_intrinsic
 from kvant.qkd._llvm_ir import host_features, parses
 
 __all__ = [
@@ -56,6 +54,7 @@ UNIT_BITS = 8
 _TOP = 32767
 _INDEX_BASE = 4 * UNIT_BITS + 28  # (half-float exponent field x 4) of 2^-8, in units
 _V = f"<{INT16_LANES} x i16>"
+_NAME = "kvant_ldpc_check32_int16"
 
 
 def int16_table() -> NDArray[np.int16]:
@@ -113,7 +112,7 @@ define internal {v} @kvant_ldpc_phi32_int16({v} %x, {v} %t0, {v} %t1) alwaysinli
   ret {v} %r
 }}
 
-define weak_odr void @kvant_ldpc_check32_int16(ptr noalias %post, ptr noalias %msg,
+define weak_odr void @{_NAME}(ptr noalias %post, ptr noalias %msg,
     ptr noalias %f, ptr noalias %vars, i64 %lo, i64 %hi, ptr noalias %syn,
     ptr noalias %active, ptr noalias %table, ptr noalias %unsat, i64 %last) alwaysinline {{
 entry:
@@ -202,47 +201,6 @@ INT16_KERNEL = bool(_FEATURES.get("avx512fp16") and _FEATURES.get("avx512bw")) a
 """Whether this CPU (and LLVM) runs :func:`sweep_int16` (else the decoder stays float32)."""
 
 
-def _check_intrinsic() -> Any:
-    text, name = check_ir(), "kvant_ldpc_check32_int16"
-
-    def check32(typingctx, post, msg, f, check_vars, lo, hi, syn, c, active, table, unsat, last):
-        def codegen(context, builder, signature, args):
-            context.active_code_library.add_llvm_module(llvm.parse_assembly(text))
-            pointer = ir.PointerType()
-            fnty = ir.FunctionType(
-                ir.VoidType(),
-                [pointer] * 4 + [ir.IntType(64)] * 2 + [pointer] * 4 + [ir.IntType(64)],
-            )
-            fn = builder.module.globals.get(name) or ir.Function(builder.module, fnty, name)
-
-            def data(index: int) -> ir.Value:
-                array = context.make_array(signature.args[index])(context, builder, args[index])
-                return builder.bitcast(array.data, pointer)
-
-            syn_data = context.make_array(signature.args[6])(context, builder, args[6]).data
-            offset = builder.mul(args[7], ir.Constant(ir.IntType(64), INT16_LANES))
-            row = builder.gep(syn_data, [offset], source_etype=ir.IntType(16))
-            builder.call(
-                fn,
-                [data(0), data(1), data(2), data(3), args[4], args[5],
-                 builder.bitcast(row, pointer), data(8), data(9), data(10), args[11]],
-            )  # fmt: skip
-            return context.get_dummy_value()
-
-        for array in (post, msg, f, syn, active, table, unsat):
-            if not (isinstance(array, types.Array) and array.layout == "C"):
-                return None
-            if array.dtype not in (types.int16, types.uint16):
-                return None
-        if not (isinstance(check_vars, types.Array) and check_vars.dtype == types.int32):
-            return None
-        sig = types.none(post, msg, f, check_vars, types.int64, types.int64, syn, types.int64,
-                         active, table, unsat, types.int64)  # fmt: skip
-        return sig, codegen
-
-    return intrinsic(check32)
-
-
 def _check_shapes(check_start, check_vars, syn, posterior, messages, active, table, unsatisfied,
                   scratch):  # fmt: skip
     m = check_start.size - 1
@@ -262,7 +220,7 @@ def _check_shapes(check_start, check_vars, syn, posterior, messages, active, tab
 _check_shapes_jit = njit(inline="always")(_check_shapes)
 
 if INT16_KERNEL:
-    _check32 = _check_intrinsic()
+    _check32 = check_intrinsic(check_ir(), _NAME, INT16_LANES, int16=True)
 
     @njit(cache=True)
     def sweep_int16(  # pragma: no cover - compiled

@@ -75,6 +75,7 @@ __all__ = [
     "LANES",
     "VECTOR_KERNEL",
     "WIDTHS",
+    "check_intrinsic",
     "check_ir",
     "host_flavours",
     "lane_satisfied",
@@ -237,11 +238,13 @@ VECTOR_KERNEL = all(parses(check_ir(FLAVOUR, lanes)) for lanes in WIDTHS)
 """Whether this LLVM accepts :func:`check_ir` (else the reconciler uses :func:`sweep_lanes`)."""
 
 
-def _check_intrinsic(flavour: Flavour, lanes: int) -> Any:
-    """A Numba intrinsic calling ``flavour``'s check update on ``lanes`` lanes of the arrays'
-    data (row ``c`` of ``syn``)."""
-    text = check_ir(flavour, lanes)
-    name = check_name(flavour, lanes)
+def check_intrinsic(text: str, name: str, lanes: int, *, int16: bool = False) -> Any:
+    """A Numba intrinsic calling the check update ``@name`` of the IR ``text`` on ``lanes``
+    lanes of the arrays' data (row ``c`` of ``syn``): float32 posteriors, or with ``int16``
+    the all-int16 layout of :mod:`kvant.qkd._ldpc_int16`."""
+    real = types.int16 if int16 else types.float32
+    counts = (types.int16, types.uint16) if int16 else (types.int32,)
+    element = ir.IntType(16) if int16 else ir.FloatType()
 
     def check(typingctx, post, msg, f, check_vars, lo, hi, syn, c, active, table, unsat, last):
         def codegen(context, builder, signature, args):
@@ -261,7 +264,7 @@ def _check_intrinsic(flavour: Flavour, lanes: int) -> Any:
 
             syn = context.make_array(signature.args[6])(context, builder, args[6]).data
             offset = builder.mul(args[7], ir.Constant(ir.IntType(64), lanes))
-            row = builder.bitcast(builder.gep(syn, [offset], source_etype=ir.FloatType()), pointer)
+            row = builder.bitcast(builder.gep(syn, [offset], source_etype=element), pointer)
             builder.call(
                 fn,
                 [data(0), data(1), data(2), data(3), args[4], args[5], row, data(8), data(9),
@@ -269,21 +272,25 @@ def _check_intrinsic(flavour: Flavour, lanes: int) -> Any:
             )  # fmt: skip
             return context.get_dummy_value()
 
-        arrays = {post: (2, types.float32), msg: (2, types.int16), f: (2, types.float32),
-                  check_vars: (1, types.int32), syn: (2, types.float32),
-                  active: (1, types.float32), table: (1, types.float32),
-                  unsat: (1, types.int32)}  # fmt: skip
-        for array, (ndim, dtype) in arrays.items():
+        arrays = {post: (2, (real,)), msg: (2, (types.int16,)), f: (2, (real,)),
+                  check_vars: (1, (types.int32,)), syn: (2, (real,)), active: (1, (real,)),
+                  table: (1, (real,)), unsat: (1, counts)}  # fmt: skip
+        for array, (ndim, dtypes) in arrays.items():
             if not (isinstance(array, types.Array) and array.layout == "C"):
                 return None  # the IR walks rows of contiguous lanes: C-contiguous only
-            if array.ndim != ndim or array.dtype != dtype:
+            if array.ndim != ndim or array.dtype not in dtypes:
                 return None
         sig = types.none(post, msg, f, check_vars, types.int64, types.int64, syn, types.int64,
                          active, table, unsat, types.int64)  # fmt: skip
         return sig, codegen
 
-    check.__name__ = f"check{lanes}_{flavour}"
+    check.__name__ = name
     return intrinsic(check)
+
+
+def _check_intrinsic(flavour: Flavour, lanes: int) -> Any:
+    """:func:`check_intrinsic` of ``flavour``'s float32 check update on ``lanes`` lanes."""
+    return check_intrinsic(check_ir(flavour, lanes), check_name(flavour, lanes), lanes)
 
 
 def _checks_loop(check: Any) -> Any:
