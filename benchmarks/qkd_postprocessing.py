@@ -10,8 +10,9 @@ are reported apart):
   frames, iterations and attempts per frame, useful edge updates per CPU second, and the
   efficiency / throughput trade-off of the blind protocol's settings (``LDPC_SETTINGS``);
 - one layered sweep of 16 frames (rate 0.8, n = 65536) with each phi lookup this CPU runs
-  (AVX-512, AVX2, portable gather) and with the plain Numba fallback: milliseconds per sweep
-  and edge updates per second (``--sweeps`` alone prints just these);
+  (AVX-512, AVX2, portable gather) and with the plain Numba fallback, and of 32 frames in
+  int16 where the CPU has AVX512-FP16: milliseconds per sweep, edge updates per second and
+  the speed per frame against the plain sweep (``--sweeps`` alone prints just these);
 - Toeplitz privacy amplification: input bits per second at 1 Mbit blocks (output 0.4 Mbit),
   by FFT (scipy, FFTW) and by carry-less multiplication (each width this CPU runs);
 - verification and authentication hashing: bytes per second;
@@ -71,6 +72,13 @@ from kvant.qkd._ldpc_codes import (  # noqa: E402
     LONG_FRAME_MIN_RATE,
     code_family,
     family_code,
+)
+from kvant.qkd._ldpc_int16 import (  # noqa: E402
+    INT16_KERNEL,
+    INT16_LANES,
+    int16_table,
+    sweep_int16,
+    to_units,
 )
 from kvant.qkd._ldpc_kernels import MESSAGE_UNIT, phi_log_table  # noqa: E402
 from kvant.qkd._ldpc_simd import (  # noqa: E402
@@ -323,7 +331,37 @@ def sweep_flavours(repeats: int, quick: bool) -> list[dict[str, Any]]:
             raise SystemExit(f"phi flavour {name} disagrees with the plain sweep")
     for row in rows:
         row["ratio_to_plain"] = rows[-1]["cpu_seconds_min"] / row["cpu_seconds_min"]
+    if INT16_KERNEL:  # 32 frames in int16 (AVX512-FP16): per frame against the plain sweep
+        rows.append(_int16_sweep_row(code, arrays, repeats, quick, rows[-1]["cpu_seconds_min"]))
     return rows
+
+
+def _int16_sweep_row(
+    code: Any, arrays: list[np.ndarray], repeats: int, quick: bool, plain_seconds: float
+) -> dict[str, Any]:
+    """The int16 sweep of 32 frames (two copies of the 16-frame problem side by side)."""
+    syn, posterior = (np.concatenate([a, a], axis=1) for a in arrays[:2])
+    state = [
+        syn.astype(np.int16), to_units(posterior),
+        np.zeros((code.num_edges, INT16_LANES), np.int16), np.full(INT16_LANES, 2, np.int16),
+        int16_table(), np.zeros(INT16_LANES, np.uint16),
+        np.zeros((int(np.diff(code.check_start).max()), INT16_LANES), np.int16),
+    ]  # fmt: skip
+    sweep_int16(code.check_start, code.check_vars, *state)
+    state[3][:] = 1
+    times = []
+    for _ in range(2 if quick else max(repeats, 5) * 2):
+        cpu = time.process_time()
+        sweep_int16(code.check_start, code.check_vars, *state)
+        times.append(time.process_time() - cpu)
+    best = min(times)
+    return {
+        "stage": "ldpc-sweep-int16-32-frames", "flavour": "int16", "host_default": False,
+        "edges": code.num_edges, "lanes": INT16_LANES, "cpu_seconds_min": best,
+        "cpu_seconds_median": statistics.median(times),
+        "edge_updates_per_cpu_second": code.num_edges * INT16_LANES / best,
+        "ratio_to_plain": plain_seconds * INT16_LANES / LANES / best,  # per frame
+    }  # fmt: skip
 
 
 def ldpc_decoder(quick: bool) -> list[dict[str, Any]]:
