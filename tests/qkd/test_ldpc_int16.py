@@ -32,10 +32,11 @@ needs_kernel = pytest.mark.skipif(
 
 
 def test_table_index_is_that_of_the_half_float() -> None:
-    # the kernel indexes phi by the bits of vcvtw2ph(x) >> 8; the reference emulates the
-    # conversion (round to 11 significant bits, ties to even): every int16 value agrees
-    for x in range(-32768, 32768):
-        bits = int(np.float16(abs(x)).view(np.uint16)) >> 8 if x >= 0 else 0xFF
+    # the kernel indexes phi by the bits of vcvtw2ph(x) >> 8, clamped (a negative x, a
+    # saturated sum read as signed, has its sign bit there: entry 63); the reference emulates
+    # the conversion (round to 11 significant bits, ties to even): every int16 value agrees
+    halves = np.arange(-32768, 32768).astype(np.float16).view(np.uint16).astype(np.int64) >> 8
+    for x, bits in zip(range(-32768, 32768), halves.tolist(), strict=True):
         assert _half_index(x) == min(max(bits - 60, 0), 63), x
 
 
@@ -119,7 +120,7 @@ def test_reconciliation_through_32_int16_lanes(
     assert result.leaked_bits == channel.leaked_bits
     assert widths[0] == INT16_LANES  # the pass started in int16
     assert min(widths) < INT16_LANES  # and its last frames moved to float32 lanes
-    assert stats.lane_sweeps > 16 * stats.sweeps / 2
+    assert stats.frames == 40
 
 
 def test_efficiency_of_a_long_key_at_2_percent(noisy_pair: Pair) -> None:

@@ -34,7 +34,7 @@ from numpy.typing import NDArray
 
 from kvant.qkd._ldpc_kernels import phi_log_table
 from kvant.qkd._ldpc_phi_ir import splat
-from kvant.qkd._ldpc_simd import check_intrinsic
+from kvant.qkd._ldpc_simd import check_intrinsic, check_layout, checks_loop
 from kvant.qkd._llvm_ir import host_features, parses
 
 __all__ = [
@@ -201,26 +201,8 @@ INT16_KERNEL = bool(_FEATURES.get("avx512fp16") and _FEATURES.get("avx512bw")) a
 """Whether this CPU (and LLVM) runs :func:`sweep_int16` (else the decoder stays float32)."""
 
 
-def _check_shapes(check_start, check_vars, syn, posterior, messages, active, table, unsatisfied,
-                  scratch):  # fmt: skip
-    m = check_start.size - 1
-    if (
-        posterior.shape[1] != INT16_LANES or messages.shape != (check_vars.size, INT16_LANES)
-        or syn.shape != (m, INT16_LANES) or active.size != INT16_LANES
-        or unsatisfied.size != INT16_LANES or scratch.shape[1] != INT16_LANES
-    ):  # fmt: skip
-        raise ValueError("sweep_int16: arrays must be [rows][32 lanes] of int16")
-    if table.size != 64:
-        raise ValueError("sweep_int16: table must be int16_table() (64 entries)")
-    for c in range(m):
-        if check_start[c + 1] - check_start[c] > scratch.shape[0]:
-            raise ValueError("sweep_int16: scratch needs a row per edge of the widest check")
-
-
-_check_shapes_jit = njit(inline="always")(_check_shapes)
-
 if INT16_KERNEL:
-    _check32 = check_intrinsic(check_ir(), _NAME, INT16_LANES, int16=True)
+    _checks32 = checks_loop(check_intrinsic(check_ir(), _NAME, INT16_LANES, int16=True))
 
     @njit(cache=True)
     def sweep_int16(  # pragma: no cover - compiled
@@ -229,14 +211,13 @@ if INT16_KERNEL:
         """One layered sweep of 32 int16 lanes in place (arguments as
         :func:`~kvant.qkd._ldpc_simd.sweep_vector`, all int16: ``syn`` +-1, ``active``
         0 / 1 / 2, ``unsatisfied`` counted modulo 2^16, to be read as uint16)."""
-        _check_shapes_jit(check_start, check_vars, syn, posterior, messages, active, table,
-                          unsatisfied, scratch)  # fmt: skip
+        if posterior.shape[1] != INT16_LANES:
+            raise ValueError("sweep_int16: arrays must have 32 lanes per row")
+        check_layout(check_start, check_vars, syn, posterior, messages, active, table,
+                     unsatisfied, scratch)  # fmt: skip
         unsatisfied[:] = 0
-        last = np.int64(check_vars.size - 1)
-        for c in range(check_start.size - 1):
-            lo, hi = np.int64(check_start[c]), np.int64(check_start[c + 1])
-            _check32(posterior, messages, scratch, check_vars, lo, hi, syn, np.int64(c), active,
-                     table, unsatisfied, last)  # fmt: skip
+        _checks32(check_start, check_vars, syn, posterior, messages, active, table, unsatisfied,
+                  scratch)  # fmt: skip
 
 else:
 
@@ -275,8 +256,10 @@ def sweep_int16_plain(  # pragma: no cover - compiled
     check_start, check_vars, syn, posterior, messages, active, table, unsatisfied, scratch
 ):
     """:func:`sweep_int16` in plain Numba, bit for bit (runs on any CPU; for tests)."""
-    _check_shapes_jit(check_start, check_vars, syn, posterior, messages, active, table,
-                      unsatisfied, scratch)  # fmt: skip
+    if posterior.shape[1] != INT16_LANES:
+        raise ValueError("sweep_int16_plain: arrays must have 32 lanes per row")
+    check_layout(check_start, check_vars, syn, posterior, messages, active, table, unsatisfied,
+                 scratch)  # fmt: skip
     unsatisfied[:] = 0
     lanes = INT16_LANES
     total = np.zeros(lanes, np.int64)

@@ -333,11 +333,11 @@ class LaneDecoder:
             return np.empty(0, np.int64), np.empty(0, np.int64)
         start = time.process_time()
         while True:
-            state = (self.syn, self.posterior, self.messages, self.active, self._table)
+            table = _PHI16 if self.int16 else self._table
+            state = (self.syn, self.posterior, self.messages, self.active, table)
             work = (self._unsatisfied, self._scratch)
             if self.int16:
-                sweep_int16(code.check_start, code.check_vars, self.syn, self.posterior,
-                            self.messages, self.active, _PHI16, *work)  # fmt: skip
+                sweep_int16(code.check_start, code.check_vars, *state, *work)
             elif self.vector:
                 sweep_vector(code.check_start, code.check_vars, *state, *work)
             else:

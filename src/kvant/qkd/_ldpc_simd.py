@@ -77,6 +77,8 @@ __all__ = [
     "WIDTHS",
     "check_intrinsic",
     "check_ir",
+    "check_layout",
+    "checks_loop",
     "host_flavours",
     "lane_satisfied",
     "lane_unsatisfied_checks",
@@ -293,7 +295,28 @@ def _check_intrinsic(flavour: Flavour, lanes: int) -> Any:
     return check_intrinsic(check_ir(flavour, lanes), check_name(flavour, lanes), lanes)
 
 
-def _checks_loop(check: Any) -> Any:
+def _check_layout(check_start, check_vars, syn, posterior, messages, active, table, unsatisfied,
+                  scratch):  # fmt: skip
+    """Refuse arrays the IR would walk out of: every per-lane array must have the posteriors'
+    lane count, the table 64 entries, the scratch a row per edge of the widest check."""
+    m = check_start.size - 1
+    lanes = posterior.shape[1]
+    if (
+        messages.shape != (check_vars.size, lanes) or syn.shape != (m, lanes)
+        or active.size != lanes or unsatisfied.size != lanes or scratch.shape[1] != lanes
+    ):  # fmt: skip
+        raise ValueError("LDPC sweep: arrays must be [rows][lanes] (see sweep_vector)")
+    if table.size != PHI_LOG_TABLE_SIZE:
+        raise ValueError("LDPC sweep: table must be phi_log_table or int16_table (64 entries)")
+    for c in range(m):
+        if check_start[c + 1] - check_start[c] > scratch.shape[0]:
+            raise ValueError("LDPC sweep: scratch needs a row per edge of the widest check")
+
+
+check_layout = njit(inline="always")(_check_layout)
+
+
+def checks_loop(check: Any) -> Any:
     """Every check of the code through ``check`` (one lane count), inlined into the sweep."""
 
     def loop(check_start, check_vars, syn, posterior, messages, active, table, unsatisfied,
@@ -311,24 +334,15 @@ def _checks_loop(check: Any) -> Any:
 def _sweep_with(flavour: Flavour) -> Callable[..., None]:
     """The Python body of :func:`sweep_vector` with ``flavour``'s check update for every lane
     count in :data:`WIDTHS` (compiled by the caller)."""
-    wide, half, quarter = (_checks_loop(_check_intrinsic(flavour, n)) for n in WIDTHS)
+    wide, half, quarter = (checks_loop(_check_intrinsic(flavour, n)) for n in WIDTHS)
 
     def sweep(check_start, check_vars, syn, posterior, messages, active, table, unsatisfied,
               scratch):  # fmt: skip
-        m = check_start.size - 1
         lanes = posterior.shape[1]
         if lanes != 16 and lanes != 8 and lanes != 4:
             raise ValueError("sweep_vector: arrays must have 16, 8 or 4 lanes per row")
-        if (
-            messages.shape != (check_vars.size, lanes) or syn.shape != (m, lanes)
-            or active.size != lanes or unsatisfied.size != lanes or scratch.shape[1] != lanes
-        ):  # fmt: skip
-            raise ValueError("sweep_vector: arrays must be [rows][lanes] (see the docstring)")
-        if table.size != PHI_LOG_TABLE_SIZE:
-            raise ValueError("sweep_vector: table must be phi_log_table() (64 entries)")
-        for c in range(m):
-            if check_start[c + 1] - check_start[c] > scratch.shape[0]:
-                raise ValueError("sweep_vector: scratch needs a row per edge of the widest check")
+        check_layout(check_start, check_vars, syn, posterior, messages, active, table,
+                     unsatisfied, scratch)  # fmt: skip
         unsatisfied[:] = 0
         if lanes == 16:
             wide(check_start, check_vars, syn, posterior, messages, active, table, unsatisfied,
