@@ -432,10 +432,14 @@ def efficiency(quick: bool) -> list[dict[str, Any]]:
 
 
 def ldpc_needed_efficiency(
-    num_bits: int = DEFAULT_FRAME_BITS, frames: int = 16, seeds: tuple[int, ...] = (7, 8)
+    num_bits: int = DEFAULT_FRAME_BITS,
+    frames: int = 16,
+    seeds: tuple[int, ...] = (7, 8),
+    rates: tuple[float, ...] = (),
 ) -> str:
     """Efficiency the blind protocol ends at, per code of the family (of length ``num_bits``;
-    for the long frames only the rates that use them), at 15%, 50% and 95% of the QBER range
+    for the long frames only the rates that use them; only ``rates`` where given: the rows a
+    new code changes, its own and its neighbour's), at 15%, 50% and 95% of the QBER range
     the code serves, starting every frame from efficiency 1.05: one length's table of
     :data:`kvant.qkd._ldpc_start.NEEDED_EFFICIENCY` (printed as its Python source)."""
     rec = LdpcReconciler(frame_bits=num_bits, start_efficiency=1.05)
@@ -443,6 +447,8 @@ def ldpc_needed_efficiency(
     lines = []
     for i, (top, rate) in enumerate(served):
         if num_bits == LONG_FRAME_BITS and rate < LONG_FRAME_MIN_RATE:
+            continue
+        if rates and rate not in rates:
             continue
         low = served[i - 1][0] if i else 0.003
         points = []
@@ -514,6 +520,10 @@ def main() -> None:
         "--sweeps", action="store_true", help="only the per-flavour decoder sweep timings"
     )
     parser.add_argument(
+        "--rates", type=float, nargs="+", default=(),
+        help="with --ldpc-needed: only these code rates (default: all)",
+    )  # fmt: skip
+    parser.add_argument(
         "--ldpc-needed", action="store_true",
         help="measure and print kvant.qkd._ldpc_start.NEEDED_EFFICIENCY (about 2 min)",
     )  # fmt: skip
@@ -524,7 +534,7 @@ def main() -> None:
     start = time.perf_counter()
     cpu_start = time.process_time()
     if args.ldpc_needed:
-        print(ldpc_needed_efficiency(args.frame_bits))
+        print(ldpc_needed_efficiency(args.frame_bits, rates=tuple(args.rates)))
         return
     sweeps = sweep_flavours(args.repeats, args.quick)
     print(f"{'decoder sweep (16 frames, 392k edges)':40} {'ms min':>8} {'ms med':>8}"

@@ -405,12 +405,19 @@ def _decode_lane_problem(vector: bool) -> tuple[LaneDecoder, list[tuple[int, int
         decoder.load(lane, lane, syndromes[lane], llr[lane])
     assert list(decoder.free_lanes()) == [LANES - 2, LANES - 1]
     finished: list[tuple[int, int]] = []  # (frame, sweeps when it converged)
+    resumed: list[int] = []
     while True:
         converged, stalled = decoder.run()
         if converged.size == 0 and stalled.size == 0:
             break
         assert stalled.size == 0  # rate 0.5 at 5% decodes without help
         for lane in converged:
+            # the sweep counted no unsatisfied check; a later check of that sweep may have
+            # flipped a bit of an earlier one, which the exact test catches: go on then
+            if not decoder.satisfied(lane):
+                assert decoder.resume(lane)
+                resumed.append(int(lane))
+                continue
             np.testing.assert_array_equal(decoder.decisions(lane, np.arange(SMALL)), x[lane])
             finished.append((int(decoder.frame[lane]), decoder.sweeps))
             decoder.release(lane)
@@ -482,8 +489,14 @@ def test_narrowing_keeps_every_frame_bit_for_bit() -> None:
 
 
 @pytest.mark.parametrize(("frames", "lanes"), [(1, 4), (4, 4), (5, 8), (8, 8), (9, 16), (40, 16)])
-def test_a_pass_takes_the_narrowest_layout_that_holds_it(frames: int, lanes: int) -> None:
-    assert _lanes_for(frames) == lanes
+def test_a_pass_takes_the_cheapest_layout_that_holds_it(frames: int, lanes: int) -> None:
+    # the narrowest where the narrow sweeps are cheaper (AVX2, portable gather); 16 float32
+    # lanes with the AVX-512 lookup (8 and 4 lanes would take the AVX2 one); 32 int16 lanes
+    # wherever the host has them, whatever the count
+    assert _lanes_for(frames, flavour="avx2") == lanes
+    assert _lanes_for(frames, flavour="gather") == lanes
+    assert _lanes_for(frames, flavour="avx512") == 16
+    assert _lanes_for(frames, int16=True) == 32
 
 
 def test_stats_report_the_decoder_work(noisy_pair: Pair) -> None:
@@ -631,6 +644,17 @@ def test_a_hopeless_estimate_still_ends_with_equal_keys(noisy_pair: Pair) -> Non
     assert result.efficiency > 1.2
 
 
+def test_a_frame_with_every_bit_disclosed_ends_without_decoding(noisy_pair: Pair) -> None:
+    # Bob's key is unrelated to Alice's (QBER 50%) but the estimate says 2%: the retries go
+    # on until Alice has disclosed every bit of each frame, which then needs no decoding
+    alice, _ = noisy_pair(3000, 0.0, 1)
+    bob, _ = noisy_pair(3000, 0.0, 2)
+    channel = ClassicalChannel()
+    result = LdpcReconciler(SMALL).reconcile(alice, bob, 0.02, channel, seed=3)
+    np.testing.assert_array_equal(result.bob_key, alice)
+    assert result.leaked_bits == channel.leaked_bits >= alice.size
+
+
 def test_leakage_is_the_syndrome_less_punctured_plus_revealed_bits(noisy_pair: Pair) -> None:
     reconciler = LdpcReconciler(SMALL)
     code, p0, _ = reconciler.choose_code(0.04)
@@ -653,11 +677,14 @@ def test_leakage_is_the_syndrome_less_punctured_plus_revealed_bits(noisy_pair: P
 
 
 def test_code_choice_follows_the_published_thresholds() -> None:
-    # Elkouss et al. 2009 Table I thresholds: 0.85 -> 1.99%, 0.80 -> 2.98%, 0.50 -> 10.71%;
-    # with the default margin 0.92 a code serves QBER up to 0.92 x its threshold
+    # Elkouss et al. 2009 Table I thresholds: 0.85 -> 1.99%, 0.80 -> 2.98%, 0.50 -> 10.71%,
+    # and Kvant's 0.84 -> 2.15%, 0.83 -> 2.32% (density evolution); with the default margin
+    # 0.92 a code serves QBER up to 0.92 x its threshold
     reconciler = LdpcReconciler(SMALL)
     assert reconciler.choose_code(0.018)[0].rate == pytest.approx(0.85)
-    assert reconciler.choose_code(0.02)[0].rate == pytest.approx(0.80)
+    assert reconciler.choose_code(0.0195)[0].rate == pytest.approx(0.84)
+    assert reconciler.choose_code(0.02)[0].rate == pytest.approx(0.83)
+    assert reconciler.choose_code(0.0215)[0].rate == pytest.approx(0.80)
     assert reconciler.choose_code(0.11)[0].rate == pytest.approx(0.50)  # the lowest rate
 
 
@@ -669,7 +696,7 @@ def test_code_choice_follows_the_published_thresholds() -> None:
         (0.01, 1.15),
         (0.0125, 1.13),
         (0.015, 1.13),
-        (0.02, 1.16),
+        (0.02, 1.15),
         (0.05, 1.11),
         (0.08, 1.10),
         (0.10, 1.08),
@@ -678,10 +705,12 @@ def test_code_choice_follows_the_published_thresholds() -> None:
 def test_efficiency(qber: float, bound: float, noisy_pair: Pair) -> None:
     # four frames at each QBER, of n = 262144 below QBER 1.8% (the default's length in keys
     # of 16 such frames) and 65536 above.
-    # Rates 0.865-0.95 are Kvant's own designs (thresholds from kvant.qkd._ldpc_design's
-    # density evolution); measured at seed 1: 1.154 at 0.5%, 1.155 at 0.75%, 1.135 at 1%,
-    # 1.116 at 1.25% and 1.5%, 1.143 at 2%, 1.090/1.077/1.064 at 5/8/10% (with frames of
-    # 65536 throughout: 1.22 at 0.5%, 1.16 at 1%, 1.14 at 1.25-1.5%). The rate-0.945 code
+    # Rates 0.83-0.84 and 0.865-0.95 are Kvant's own designs (thresholds from
+    # kvant.qkd._ldpc_design's density evolution); measured at seed 1 (int16 lanes where the
+    # CPU has them): 1.154 at 0.5%, 1.155 at 0.75%, 1.125 at 1%, 1.121 at 1.25% and 1.5%,
+    # 1.127 at 2% (rate 0.83; 1.143 with the rate-0.8 code before it), 1.090/1.077/1.069 at
+    # 5/8/10% (with frames of 65536 throughout: 1.22 at 0.5%, 1.16 at 1%, 1.14 at
+    # 1.25-1.5%). The rate-0.945 code
     # used at 0.5% still decodes short of its threshold, so the bound there stays above the
     # 1.15 of the literature
     reconciler = LdpcReconciler(LdpcReconciler().frame_length(LdpcReconciler().code_rate(qber)))

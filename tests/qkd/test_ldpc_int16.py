@@ -13,6 +13,7 @@ import pytest
 import kvant.qkd._ldpc as ldpc_module
 from kvant.errors import ConfigError
 from kvant.qkd import ClassicalChannel, LdpcReconciler, code_family
+from kvant.qkd._ldpc import INT16_MIN_FRAME_BITS
 from kvant.qkd._ldpc_int16 import (
     INT16_KERNEL,
     INT16_LANES,
@@ -32,12 +33,18 @@ needs_kernel = pytest.mark.skipif(
 
 
 def test_table_index_is_that_of_the_half_float() -> None:
-    # the kernel indexes phi by the bits of vcvtw2ph(x) >> 8, clamped (a negative x, a
-    # saturated sum read as signed, has its sign bit there: entry 63); the reference emulates
-    # the conversion (round to 11 significant bits, ties to even): every int16 value agrees
-    halves = np.arange(-32768, 32768).astype(np.float16).view(np.uint16).astype(np.int64) >> 8
-    for x, bits in zip(range(-32768, 32768), halves.tolist(), strict=True):
-        assert _half_index(x) == min(max(bits - 60, 0), 63), x
+    # the kernel reads entry (slot + 4) mod 64 of phi for slot = bits 0-5 of
+    # vcvtw2ph(umax(x, 1)) >> 8 (the sign and the exponent's top bit fall away); the reference
+    # emulates the conversion of |x| (round to 11 significant bits, ties to even): every int16
+    # value agrees, -32768 (a saturated difference) and 0 included
+    values = np.arange(-32768, 32768)
+    lifted = np.where(values == 0, 1, values).astype(np.int16)  # unsigned max(x, 1)
+    slots = (lifted.astype(np.float16).view(np.uint16).astype(np.int64) >> 8) & 63
+    for x, slot in zip(values.tolist(), slots.tolist(), strict=True):
+        assert _half_index(max(abs(x), 1)) == (slot + 4) % 64, x
+    assert _half_index(1) == 0  # 2^-8
+    assert _half_index(32768) == 60  # 128: phi 0
+    assert int(int16_table()[60]) == 0
 
 
 def _problem(seed: int) -> tuple[object, np.ndarray, np.ndarray, np.ndarray]:
@@ -50,14 +57,16 @@ def _problem(seed: int) -> tuple[object, np.ndarray, np.ndarray, np.ndarray]:
     return code, x, llr, syn
 
 
-def _sweeps(sweep: Callable[..., None], count: int) -> tuple[np.ndarray, ...]:
+def _sweeps(
+    sweep: Callable[..., None], count: int, idle: tuple[int, ...] = (3, 9)
+) -> tuple[np.ndarray, ...]:
     code, _, llr, syn = _problem(3)
     posterior = np.ascontiguousarray(to_units(llr).T)
     # leftovers of an earlier frame: a fresh lane (active 2) must ignore them
     messages = np.random.default_rng(5).integers(-1500, 1500, (code.num_edges, INT16_LANES))
     messages = messages.astype(np.int16)
     active = np.full(INT16_LANES, 2, np.int16)
-    active[[3, 9]] = 0  # idle lanes come out untouched
+    active[list(idle)] = 0  # idle lanes are swept as fresh ones, every time
     unsatisfied = np.zeros(INT16_LANES, np.uint16)
     scratch = np.zeros((int(np.diff(code.check_start).max()), INT16_LANES), np.int16)
     for _ in range(count):
@@ -67,15 +76,19 @@ def _sweeps(sweep: Callable[..., None], count: int) -> tuple[np.ndarray, ...]:
     return posterior, messages, unsatisfied
 
 
-def test_plain_reference_decodes_and_leaves_idle_lanes_alone() -> None:
-    _, x, llr, _ = _problem(3)
+def test_plain_reference_decodes_and_sweeps_idle_lanes_as_fresh() -> None:
+    _, x, _, _ = _problem(3)
     posterior, messages, unsatisfied = _sweeps(sweep_int16_plain, 30)
     busy = [lane for lane in range(INT16_LANES) if lane not in (3, 9)]
     decoded = [lane for lane in busy if np.array_equal((posterior[:, lane] < 0), x[lane] == 1)]
     assert len(decoded) >= 24  # rate 0.6 at 5%: most frames decode in 30 iterations
     assert all(unsatisfied[lane] == 0 for lane in decoded)
-    np.testing.assert_array_equal(posterior[:, 3], to_units(llr[3]))
     assert np.abs(messages[:, busy]).max() <= int16_table().max()
+    # one sweep: an idle lane (0) ends as the same lane started fresh (2), its old messages
+    # ignored alike; the decoder never leaves a lane that holds a frame idle in a sweep
+    idle, fresh = _sweeps(sweep_int16_plain, 1), _sweeps(sweep_int16_plain, 1, idle=())
+    for a, b in zip(idle, fresh, strict=True):
+        np.testing.assert_array_equal(a, b)
 
 
 @needs_kernel
@@ -97,30 +110,51 @@ def test_32_lanes_need_the_kernel_and_sum_product() -> None:
 def test_reconciliation_through_32_int16_lanes(
     noisy_pair: Pair, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # 40 frames: 32 decode in int16, the last ones move to float32 lanes (exact conversion)
-    # when no frame is left to enter; keys equal, every leaked bit one that was sent
+    # 40 frames, all in the 32 int16 lanes (their sweep is the cheapest whatever the count,
+    # so the pass never narrows); keys equal, every leaked bit one that was sent
     widths: list[int] = []
 
     class Watched(LaneDecoder):
-        def narrow(self, lanes: int) -> None:
-            widths.append(lanes)
-            super().narrow(lanes)
-
         def _allocate(self, lanes: int) -> None:
             widths.append(lanes)
             super()._allocate(lanes)
 
     monkeypatch.setattr(ldpc_module, "LaneDecoder", Watched)
-    reconciler = LdpcReconciler(SMALL)
+    reconciler = LdpcReconciler(INT16_MIN_FRAME_BITS)
     code, _, _ = reconciler.choose_code(0.03)
-    alice, bob = noisy_pair(40 * (SMALL - code.puncture_order.size), 0.03, 12)
+    alice, bob = noisy_pair(40 * (code.num_bits - code.puncture_order.size), 0.03, 12)
     channel = ClassicalChannel()
     result, stats = reconciler.reconcile_with_stats(alice, bob, 0.03, channel, seed=4)
     np.testing.assert_array_equal(result.bob_key, alice)
     assert result.leaked_bits == channel.leaked_bits
-    assert widths[0] == INT16_LANES  # the pass started in int16
-    assert min(widths) < INT16_LANES  # and its last frames moved to float32 lanes
+    assert widths == [INT16_LANES]
     assert stats.frames == 40
+    assert stats.lane_sweeps == INT16_LANES * stats.sweeps
+    # shorter frames stay in float32 lanes (2^-8 units are too coarse for them)
+    widths.clear()
+    short = LdpcReconciler(SMALL)
+    code, _, _ = short.choose_code(0.03)
+    alice, bob = noisy_pair(20 * (SMALL - code.puncture_order.size), 0.03, 12)
+    result = short.reconcile(alice, bob, 0.03, ClassicalChannel(), seed=4)
+    np.testing.assert_array_equal(result.bob_key, alice)
+    assert INT16_LANES not in widths
+
+
+@needs_kernel
+def test_int16_frames_move_to_float_lanes_exactly() -> None:
+    # LaneDecoder.narrow from int16 to 16 float32 lanes converts posteriors (2^-8 units) and
+    # messages (2^-8 -> 2^-12 units) exactly: the frames' values are the same numbers
+    code, _, llr, syn = _problem(4)
+    decoder = LaneDecoder(code, lanes=INT16_LANES)
+    for lane in (2, 7, 30):
+        decoder.load(lane, lane, (syn[:, lane] < 0).astype(np.uint8), llr[lane].astype(np.float32))
+    decoder.run()
+    posterior = decoder.posterior[:, [2, 7, 30]].astype(np.float64) / 256
+    messages = decoder.messages[:, [2, 7, 30]].astype(np.int64) * 16
+    decoder.narrow(16)
+    np.testing.assert_array_equal(decoder.posterior[:, :3], posterior)
+    np.testing.assert_array_equal(decoder.messages[:, :3], messages)
+    assert list(decoder.frame[:4]) == [2, 7, 30, -1]
 
 
 def test_efficiency_of_a_long_key_at_2_percent(noisy_pair: Pair) -> None:

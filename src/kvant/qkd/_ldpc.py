@@ -19,7 +19,8 @@ puncturing and shortening; blind retries as in Martinez-Mateo, Elkouss & Martin,
 3. Bob decodes with layered belief propagation, 16 frames at a time, one per lane of
    :class:`~kvant.qkd._ldpc_lanes.LaneDecoder` (the lanes share every memory access and vector
    instruction, :mod:`kvant.qkd._ldpc_simd`; 32 frames in int16 on CPUs with AVX512-FP16,
-   :mod:`kvant.qkd._ldpc_int16`; the last frames of a pass move to 8 or 4 lanes). When a
+   :mod:`kvant.qkd._ldpc_int16`; on CPUs without AVX-512 the last frames of a pass move to 8
+   or 4 lanes: :func:`_lanes_for`). When a
    frame stalls (its count of unsatisfied checks has not reached a new minimum for
    ``stall_iterations`` iterations, or falls too slowly: ``progress_ratio``) Bob reports it
    and Alice reveals the values of ``step`` more of its punctured bits (they become
@@ -68,9 +69,10 @@ from kvant.qkd._ldpc_codes import (
     family_code,
 )
 from kvant.qkd._ldpc_int16 import INT16_KERNEL, INT16_LANES
-from kvant.qkd._ldpc_kernels import scatter_columns
+from kvant.qkd._ldpc_kernels import scatter_columns, scatter_signed
 from kvant.qkd._ldpc_lanes import DecoderStats, LaneDecoder
-from kvant.qkd._ldpc_simd import LANES, WIDTHS
+from kvant.qkd._ldpc_phi_ir import Flavour
+from kvant.qkd._ldpc_simd import FLAVOUR, LANES, WIDTHS
 from kvant.qkd._ldpc_start import predicted_efficiency
 from kvant.qkd._polyhash import poly_hash
 from kvant.qkd._reconcile import ReconciliationResult, check_keys
@@ -84,6 +86,12 @@ _FRAME_TAG_BITS = 32
 _FLOOR_START = 1.05  # the start efficiency of a code with no measured end point
 _START_BACKOFF_STEPS = 2.0  # start this many retry steps below the predicted end
 _INT16_FIRST_WAVE_STEPS = 0.5  # ... less this many for the first 32 frames of an int16 pass
+INT16_MIN_FRAME_BITS = 16384
+"""Shortest frame decoded in int16 (:mod:`kvant.qkd._ldpc_int16`): 8 frames per QBER, seeds
+1-2, f int16 / float32 at QBER 0.6 / 1 / 2 / 5%: n = 16384 1.336 / 1.395 / 1.183 / 1.125
+against 1.311 / 1.391 / 1.174 / 1.118; n = 2048 3.98 / 2.24 / 1.42 / 1.27 against 2.81 / 2.27
+/ 1.44 / 1.26, and n = 1024 at 5% 1.58 against 1.33 (2^-8 units are too coarse for the
+short high-rate codes)."""
 
 
 def _frame_tag(bits: NDArray[np.uint8], key: int) -> int:
@@ -93,14 +101,26 @@ def _frame_tag(bits: NDArray[np.uint8], key: int) -> int:
     return poly_hash(np.packbits(bits), key, bits.size) & 0xFFFFFFFF
 
 
-def _lanes_for(frames: int, int16: bool = False) -> int:
-    """The narrowest decoder layout (:data:`~kvant.qkd._ldpc_simd.WIDTHS`) that holds
-    ``frames`` frames at once (all of them up to 16): sweeping an empty lane costs as much as
-    a full one. With ``int16`` (the host runs :mod:`kvant.qkd._ldpc_int16`), more than 16
-    frames take its 32 int16 lanes, whose sweep costs what a float32 sweep of 16 costs in
-    cache and 1.13x at n = 65536."""
-    if int16 and frames > LANES:
+def _lanes_for(frames: int, int16: bool = False, flavour: Flavour = FLAVOUR) -> int:
+    """The decoder layout (lanes) whose sweep costs least for a pass of ``frames`` frames.
+
+    A sweep costs about the same per edge whatever the lane count (the instructions do not get
+    cheaper with fewer lanes), so: with ``int16`` (the host runs :mod:`kvant.qkd._ldpc_int16`)
+    its 32 lanes, whatever the count; on an AVX-512 host without it, 16 float32 lanes (8 and 4
+    lanes would take the slower AVX2 lookup); elsewhere the narrowest of
+    :data:`~kvant.qkd._ldpc_simd.WIDTHS` that holds ``frames`` (all of them up to 16), with
+    no empty lane swept. Milliseconds per sweep on one Xeon (Emerald Rapids) core, rate 0.8,
+    32 int16 / 16 / 8 / 4 lanes: 0.12 / 0.19 / 0.22 / 0.17 at n = 4096, 2.9 / 3.1 / 3.8 / 3.8
+    at n = 65536; with AVX2 (Zen 3) narrowing to 8 and 4 lanes saved 12% of the decoder time
+    of 64 frames.
+
+    >>> _lanes_for(3, flavour="avx2"), _lanes_for(3, flavour="avx512"), _lanes_for(3, True)
+    (4, 16, 32)
+    """
+    if int16:
         return INT16_LANES
+    if flavour == "avx512":
+        return LANES
     return min((w for w in WIDTHS if w >= frames), default=LANES)
 
 
@@ -533,8 +553,7 @@ class LdpcReconciler:
         llr = math.log((1.0 - q) / q)
         # shortened zeros (modulated, padding) are known: +60
         channel_llr = np.full((frames, n), _KNOWN_LLR, dtype=np.float32)
-        signed = np.array([llr, -llr], np.float32)  # Bob's bit 0 -> +llr, 1 -> -llr
-        scatter_columns(channel_llr, key_positions, signed[b_key.reshape(frames, k)])
+        scatter_signed(channel_llr, key_positions, b_key.reshape(frames, k), llr)  # 1 -> -llr
         channel_llr[:, punctured] = 0.0
         channel_llr[frames - 1, key_positions[np.arange(alice.size, padded) % k]] = _KNOWN_LLR
         # what Alice reveals on each retry: the punctured bits (last punctured first), then,
@@ -543,11 +562,12 @@ class LdpcReconciler:
             [code.puncture_order[:p0][::-1], rng.permutation(key_positions)]
         ).astype(np.int64)
         revealed = np.zeros(frames, dtype=np.int64)
+        int16 = self._int16 and n >= INT16_MIN_FRAME_BITS
         decoder = LaneDecoder(
             code, min_sum=self.algorithm == "min-sum", alpha=self.min_sum_scale,
             stall_iterations=self.stall_iterations, max_iterations=self.max_iterations,
             progress_ratio=self.progress_ratio, progress_window=self.progress_window,
-            exact_phi=self.exact_phi, lanes=_lanes_for(frames, self._int16),
+            exact_phi=self.exact_phi, lanes=_lanes_for(frames, int16),
         )  # fmt: skip
         decided = np.zeros((frames, k), np.uint8)
         history: list[int] = []
@@ -579,22 +599,25 @@ class LdpcReconciler:
             attempts += entering.size
             if queued == frames:  # no frame left to enter: sweep no more lanes than are held
                 held = int(np.count_nonzero(decoder.frame >= 0))
-                if _lanes_for(held, self._int16) < decoder.lanes:
-                    decoder.narrow(_lanes_for(held, self._int16))
+                if _lanes_for(held, int16) < decoder.lanes:
+                    decoder.narrow(_lanes_for(held, int16))
             converged, stalled = decoder.run()
             if converged.size == 0 and stalled.size == 0:
                 break
-            restart, finished = [], []
-            for lane in converged:
+            restart, finished, unfinished = [], [], []
+            for lane in map(int, converged):
                 done = int(decoder.frame[lane])
-                bits = decoder.decisions(int(lane), key_positions)
-                if _frame_tag(bits, hash_key) == tags[done]:
+                bits = decoder.decisions(lane, key_positions)
+                if _frame_tag(bits, hash_key) == tags[done]:  # the key bits are Alice's
                     decided[done] = bits
                     history.append(int(revealed[done]))
                     finished.append(done)
-                    decoder.release(int(lane))
-                else:  # another codeword with the same syndrome: retry from fresh messages
-                    restart.append(int(lane))
+                    decoder.release(lane)
+                elif decoder.satisfied(lane):  # another codeword with the same syndrome:
+                    restart.append(lane)  # retry from fresh messages
+                elif not decoder.resume(lane):  # the sweep's count was stale: not done yet
+                    unfinished.append(lane)
+            stalled = np.concatenate([stalled, unfinished]).astype(np.int64)
             # a stalled lane stuck on a few unsatisfied checks (a trapping set: more random
             # bits rarely touch it) gets the bits of those checks instead of the next step,
             # where that costs at most two steps
@@ -609,6 +632,8 @@ class LdpcReconciler:
                 if 32 * checks.size + unknown.size <= 2 * step:
                     trapped[lane] = (checks, unknown)
             stuck = [int(lane) for lane in stalled if int(lane) not in trapped]
+            if not (restart or stuck or trapped or finished):
+                continue  # only resumed lanes: nothing to tell Alice
             failed = np.asarray(restart + stuck, dtype=np.int64)
             # Bob: how many frames failed, which, and which decoded (none of it about the key)
             report = np.concatenate([[failed.size], decoder.frame[failed], finished])
@@ -619,8 +644,12 @@ class LdpcReconciler:
                 channel, x, order, decoder.frame[failed], revealed, channel_llr, counts
             )
             for lane, (positions, delta) in zip(failed, pins, strict=True):
-                if int(lane) in restart:
-                    decoder.restart(int(lane), channel_llr[decoder.frame[lane]])
+                held = int(decoder.frame[lane])
+                if revealed[held] >= order.size:  # Alice has disclosed every bit of it:
+                    decided[held] = channel_llr[held, key_positions] < 0  # nothing to decode
+                    decoder.release(int(lane))
+                elif int(lane) in restart:
+                    decoder.restart(int(lane), channel_llr[held])
                 else:
                     decoder.pin(int(lane), positions, delta)
             if trapped:

@@ -2,7 +2,8 @@
 puncturing positions for rate adaptation.
 
 Degree distributions: :mod:`kvant.qkd._ldpc_distributions` (rates 0.50-0.90 of Elkouss et
-al. 2009, Table I; 0.865-0.895 and 0.905-0.95 designed by Kvant's density evolution).
+al. 2009, Table I; 0.83-0.84, 0.865-0.895 and 0.905-0.95 designed by Kvant's density
+evolution).
 
 A code of length n is drawn from its distribution by random socket matching with a fixed seed
 (parallel edges removed), so the family is the same on every machine. Punctured positions are
@@ -52,7 +53,7 @@ n = 262144; ``benchmarks/qkd_postprocessing.py --ldpc-only`` has both)."""
 _MAX_PUNCTURED_FRACTION = 0.1
 
 
-_ADDED_RATES = (0.865, 0.875, 0.885, 0.895)
+_ADDED_RATES = (0.865, 0.875, 0.885, 0.895, 0.83, 0.84)
 _CODE_SEEDS = {
     rate: seed
     for seed, rate in enumerate(
@@ -61,8 +62,8 @@ _CODE_SEEDS = {
     )
 }
 """Seed of each rate's code in :func:`code_family`: fixed per rate, 1000 + the rate's place in
-the family of 16 rates before the rows 0.865-0.895 were added (those got 1016-1019), so
-that adding a rate leaves every other code as it was."""
+the family of 16 rates before the rows 0.865-0.895 were added (those got 1016-1019, then
+0.83 and 0.84 1020-1021), so that adding a rate leaves every other code as it was."""
 
 
 @dataclass(frozen=True, eq=False)

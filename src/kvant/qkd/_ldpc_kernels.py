@@ -295,6 +295,64 @@ def scatter_columns(  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
+def scatter_signed(  # pragma: no cover - compiled
+    out: NDArray[np.float32], columns: NDArray[np.int64], bits: NDArray[np.uint8], llr: float
+) -> None:
+    """``out[:, columns] = where(bits, -llr, llr)`` (F x n, n, F x len(columns)) in place:
+    Bob's channel LLRs at the key positions of every frame, with no F x k float temporary
+    (64 frames of 60k bits: 4 ms instead of 15).
+
+    >>> out = np.zeros((1, 3), np.float32)
+    >>> scatter_signed(out, np.array([2, 0]), np.array([[1, 0]], np.uint8), 2.5)
+    >>> out.tolist()
+    [[2.5, 0.0, -2.5]]
+    """
+    value = np.float32(llr)
+    for f in range(bits.shape[0]):
+        for j in range(columns.size):
+            out[f, columns[j]] = -value if bits[f, j] else value
+
+
+@numba.njit(cache=True)
+def set_column(  # pragma: no cover - compiled
+    out: NDArray[np.generic], column: int, values: NDArray[np.generic], units: int
+) -> None:
+    """``out[:, column] = values``; with ``units`` > 0, in int16 multiples of 2^-units
+    (rounded half to even and clamped to +-32767, as :func:`kvant.qkd._ldpc_int16.to_units`).
+    One pass over a lane of the decoder's [row][lane] arrays (a strided write): 0.1 ms for
+    65,536 rows, against 0.3 ms through NumPy's conversions.
+
+    >>> out = np.zeros((3, 2), np.int16)
+    >>> set_column(out, 1, np.array([1.0, -0.5, 500.0]), 8)
+    >>> out[:, 1].tolist()
+    [256, -128, 32767]
+    """
+    scale = np.float64(2.0**units)
+    for row in range(values.size):
+        if units > 0:
+            out[row, column] = min(max(np.rint(np.float64(values[row]) * scale), -32767.0),
+                                   32767.0)  # fmt: skip
+        else:
+            out[row, column] = values[row]
+
+
+@numba.njit(cache=True)
+def negative_at(  # pragma: no cover - compiled
+    matrix: NDArray[np.generic], rows: NDArray[np.int64], column: int
+) -> NDArray[np.uint8]:
+    """1 where ``matrix[rows, column] < 0``, else 0 (a lane's hard decisions), without the
+    temporary arrays of NumPy's fancy indexing.
+
+    >>> negative_at(np.array([[1.0, -2.0], [-3.0, 4.0]]), np.array([1, 0]), 1).tolist()
+    [0, 1]
+    """
+    out = np.empty(rows.size, np.uint8)
+    for j in range(rows.size):
+        out[j] = matrix[rows[j], column] < 0
+    return out
+
+
+@numba.njit(cache=True)
 def _xor_checks(  # pragma: no cover - compiled
     check_start: NDArray[np.int32], check_vars: NDArray[np.int32], words: NDArray[np.uint64]
 ) -> NDArray[np.uint64]:
