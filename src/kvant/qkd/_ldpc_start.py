@@ -196,9 +196,9 @@ def predicted_efficiency(rate: float, qber: float, num_bits: int = 65536) -> flo
         ConfigError: for a QBER outside (0, 0.5].
 
     >>> round(predicted_efficiency(0.8, 0.02), 3), predicted_efficiency(0.8, 0.3)
-    (1.151, 1.122)
-    >>> predicted_efficiency(0.8, 0.5 * (0.01967 + 0.02286))  # half way: (1.153 + 1.134) / 2
-    1.1435
+    (1.135, 1.12)
+    >>> predicted_efficiency(0.8, 0.5 * (0.02222 + 0.02436))  # half way: (1.135 + 1.129) / 2
+    1.132
     >>> predicted_efficiency(0.42, 0.1) is None
     True
     """
