@@ -58,17 +58,18 @@ def _problem(seed: int) -> tuple[object, np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _sweeps(
-    sweep: Callable[..., None], count: int, idle: tuple[int, ...] = (3, 9)
+    sweep: Callable[..., None], count: int, idle: tuple[int, ...] = (3, 9), lanes: int = 32
 ) -> tuple[np.ndarray, ...]:
     code, _, llr, syn = _problem(3)
-    posterior = np.ascontiguousarray(to_units(llr).T)
+    syn = np.ascontiguousarray(syn[:, :lanes])
+    posterior = np.ascontiguousarray(to_units(llr[:lanes]).T)
     # leftovers of an earlier frame: a fresh lane (active 2) must ignore them
     messages = np.random.default_rng(5).integers(-1500, 1500, (code.num_edges, INT16_LANES))
-    messages = messages.astype(np.int16)
-    active = np.full(INT16_LANES, 2, np.int16)
+    messages = np.ascontiguousarray(messages[:, :lanes].astype(np.int16))
+    active = np.full(lanes, 2, np.int16)
     active[list(idle)] = 0  # idle lanes are swept as fresh ones, every time
-    unsatisfied = np.zeros(INT16_LANES, np.uint16)
-    scratch = np.zeros((int(np.diff(code.check_start).max()), INT16_LANES), np.int16)
+    unsatisfied = np.zeros(lanes, np.uint16)
+    scratch = np.zeros((int(np.diff(code.check_start).max()), lanes), np.int16)
     for _ in range(count):
         sweep(code.check_start, code.check_vars, syn, posterior, messages, active,
               int16_table(), unsatisfied, scratch)  # fmt: skip
@@ -95,12 +96,21 @@ def test_plain_reference_decodes_and_sweeps_idle_lanes_as_fresh() -> None:
 def test_kernel_equals_the_plain_reference_bit_for_bit() -> None:
     for a, b in zip(_sweeps(sweep_int16, 6), _sweeps(sweep_int16_plain, 6), strict=True):
         np.testing.assert_array_equal(a, b)
+    # the 16-lane kernel (256-bit registers, two 32-entry lookups) too, and its lanes are
+    # those of the 32-lane sweep
+    narrow = _sweeps(sweep_int16, 6, lanes=16)
+    for a, b, c in zip(narrow, _sweeps(sweep_int16_plain, 6, lanes=16), _sweeps(sweep_int16, 6),
+                       strict=True):  # fmt: skip
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(a, c[..., :16])
 
 
 def test_32_lanes_need_the_kernel_and_sum_product() -> None:
     code = code_family(SMALL)[0]
-    with pytest.raises(ConfigError, match="32 lanes"):
+    with pytest.raises(ConfigError, match="32 int16 lanes"):
         LaneDecoder(code, lanes=INT16_LANES, min_sum=True)
+    with pytest.raises(ConfigError, match="32 or 16"):
+        LaneDecoder(code, lanes=8, int16=True)
     if not INT16_KERNEL:
         with pytest.raises(ConfigError, match="AVX512-FP16"):
             LaneDecoder(code, lanes=INT16_LANES)
@@ -110,14 +120,14 @@ def test_32_lanes_need_the_kernel_and_sum_product() -> None:
 def test_reconciliation_through_32_int16_lanes(
     noisy_pair: Pair, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # 40 frames, all in the 32 int16 lanes (their sweep is the cheapest whatever the count,
-    # so the pass never narrows); keys equal, every leaked bit one that was sent
+    # 40 frames in the 32 int16 lanes, the last 16 in the 16 int16 lanes (a cheaper sweep);
+    # keys equal, every leaked bit one that was sent
     widths: list[int] = []
 
     class Watched(LaneDecoder):
-        def _allocate(self, lanes: int) -> None:
-            widths.append(lanes)
-            super()._allocate(lanes)
+        def _allocate(self, lanes: int, int16: bool) -> None:
+            widths.append(lanes if int16 else -lanes)
+            super()._allocate(lanes, int16)
 
     monkeypatch.setattr(ldpc_module, "LaneDecoder", Watched)
     reconciler = LdpcReconciler(INT16_MIN_FRAME_BITS)
@@ -127,9 +137,9 @@ def test_reconciliation_through_32_int16_lanes(
     result, stats = reconciler.reconcile_with_stats(alice, bob, 0.03, channel, seed=4)
     np.testing.assert_array_equal(result.bob_key, alice)
     assert result.leaked_bits == channel.leaked_bits
-    assert widths == [INT16_LANES]
+    assert widths == [32, 16]  # the last 16 frames move to the 16 int16 lanes
     assert stats.frames == 40
-    assert stats.lane_sweeps == INT16_LANES * stats.sweeps
+    assert INT16_LANES * stats.sweeps > stats.lane_sweeps > 16 * stats.sweeps
     # shorter frames stay in float32 lanes (2^-8 units are too coarse for them)
     widths.clear()
     short = LdpcReconciler(SMALL)
@@ -137,13 +147,15 @@ def test_reconciliation_through_32_int16_lanes(
     alice, bob = noisy_pair(20 * (SMALL - code.puncture_order.size), 0.03, 12)
     result = short.reconcile(alice, bob, 0.03, ClassicalChannel(), seed=4)
     np.testing.assert_array_equal(result.bob_key, alice)
-    assert INT16_LANES not in widths
+    assert all(width < 0 for width in widths)
 
 
 @needs_kernel
-def test_int16_frames_move_to_float_lanes_exactly() -> None:
-    # LaneDecoder.narrow from int16 to 16 float32 lanes converts posteriors (2^-8 units) and
-    # messages (2^-8 -> 2^-12 units) exactly: the frames' values are the same numbers
+@pytest.mark.parametrize("int16", [True, False])
+def test_int16_frames_move_to_16_lanes_exactly(int16: bool) -> None:
+    # LaneDecoder.narrow from 32 to 16 int16 lanes copies the frames' state; to 16 float32
+    # lanes it converts posteriors (2^-8 units) and messages (2^-8 -> 2^-12 units) exactly:
+    # the frames' values are the same numbers either way
     code, _, llr, syn = _problem(4)
     decoder = LaneDecoder(code, lanes=INT16_LANES)
     for lane in (2, 7, 30):
@@ -151,9 +163,11 @@ def test_int16_frames_move_to_float_lanes_exactly() -> None:
     decoder.run()
     posterior = decoder.posterior[:, [2, 7, 30]].astype(np.float64) / 256
     messages = decoder.messages[:, [2, 7, 30]].astype(np.int64) * 16
-    decoder.narrow(16)
-    np.testing.assert_array_equal(decoder.posterior[:, :3], posterior)
-    np.testing.assert_array_equal(decoder.messages[:, :3], messages)
+    decoder.narrow(16, int16=int16)
+    assert decoder.int16 == int16
+    scale = 256 if int16 else 1
+    np.testing.assert_array_equal(decoder.posterior[:, :3], posterior * scale)
+    np.testing.assert_array_equal(decoder.messages[:, :3] * (16 if int16 else 1), messages)
     assert list(decoder.frame[:4]) == [2, 7, 30, -1]
 
 

@@ -19,8 +19,8 @@ puncturing and shortening; blind retries as in Martinez-Mateo, Elkouss & Martin,
 3. Bob decodes with layered belief propagation, 16 frames at a time, one per lane of
    :class:`~kvant.qkd._ldpc_lanes.LaneDecoder` (the lanes share every memory access and vector
    instruction, :mod:`kvant.qkd._ldpc_simd`; 32 frames in int16 on CPUs with AVX512-FP16,
-   :mod:`kvant.qkd._ldpc_int16`; on CPUs without AVX-512 the last frames of a pass move to 8
-   or 4 lanes: :func:`_lanes_for`). When a
+   :mod:`kvant.qkd._ldpc_int16`, the last 16 of a pass in 16 int16 lanes; on CPUs without
+   AVX-512 the last frames of a pass move to 8 or 4 lanes: :func:`_lanes_for`). When a
    frame stalls (its count of unsatisfied checks has not reached a new minimum for
    ``stall_iterations`` iterations, or falls too slowly: ``progress_ratio``) Bob reports it
    and Alice reveals the values of ``step`` more of its punctured bits (they become
@@ -68,7 +68,7 @@ from kvant.qkd._ldpc_codes import (
     code_family,
     family_code,
 )
-from kvant.qkd._ldpc_int16 import INT16_KERNEL, INT16_LANES
+from kvant.qkd._ldpc_int16 import INT16_KERNEL, INT16_LANES, INT16_WIDTHS
 from kvant.qkd._ldpc_kernels import scatter_columns, scatter_signed
 from kvant.qkd._ldpc_lanes import DecoderStats, LaneDecoder
 from kvant.qkd._ldpc_phi_ir import Flavour
@@ -108,19 +108,20 @@ def _lanes_for(frames: int, int16: bool = False, flavour: Flavour = FLAVOUR) -> 
 
     A sweep costs about the same per edge whatever the lane count (the instructions do not get
     cheaper with fewer lanes), so: with ``int16`` (the host runs :mod:`kvant.qkd._ldpc_int16`)
-    its 32 lanes, whatever the count; on an AVX-512 host without it, 16 float32 lanes (8 and 4
-    lanes would take the slower AVX2 lookup); elsewhere the narrowest of
-    :data:`~kvant.qkd._ldpc_simd.WIDTHS` that holds ``frames`` (all of them up to 16), with
-    no empty lane swept. Milliseconds per sweep on one Xeon (Emerald Rapids) core, rate 0.8,
-    32 int16 / 16 / 8 / 4 lanes: 0.12 / 0.19 / 0.22 / 0.17 at n = 4096, 2.9 / 3.1 / 3.8 / 3.8
-    at n = 65536; with AVX2 (Zen 3) narrowing to 8 and 4 lanes saved 12% of the decoder time
-    of 64 frames.
+    its 32 lanes, or its 16 (256-bit registers: 0.75x the sweep of 32) for at most 16
+    frames; on an AVX-512 host without it, 16 float32 lanes (8 and 4 lanes would take the
+    slower AVX2 lookup); elsewhere the narrowest of :data:`~kvant.qkd._ldpc_simd.WIDTHS`
+    that holds ``frames`` (all of them up to 16), with no empty lane swept. Milliseconds per
+    sweep on one Xeon (Emerald Rapids) core, rate 0.8, 32 int16 / 16 float32 / 8 / 4 lanes:
+    0.12 / 0.19 / 0.22 / 0.17 at n = 4096, 2.9 / 3.1 / 3.8 / 3.8 at n = 65536 (16 int16
+    lanes: 0.75x of 32); with AVX2 (Zen 3) narrowing to 8 and 4 lanes saved 12% of the
+    decoder time of 64 frames.
 
     >>> _lanes_for(3, flavour="avx2"), _lanes_for(3, flavour="avx512"), _lanes_for(3, True)
-    (4, 16, 32)
+    (4, 16, 16)
     """
     if int16:
-        return INT16_LANES
+        return INT16_LANES if frames > INT16_WIDTHS[-1] else INT16_WIDTHS[-1]
     if flavour == "avx512":
         return LANES
     return min((w for w in WIDTHS if w >= frames), default=LANES)
@@ -589,7 +590,7 @@ class LdpcReconciler:
             code, min_sum=self.algorithm == "min-sum", alpha=self.min_sum_scale,
             stall_iterations=stall, max_iterations=self.max_iterations,
             progress_ratio=ratio, progress_window=self.progress_window,
-            exact_phi=self.exact_phi, lanes=_lanes_for(frames, int16),
+            exact_phi=self.exact_phi, lanes=_lanes_for(frames, int16), int16=int16,
         )  # fmt: skip
         decided = np.zeros((frames, k), np.uint8)
         history: list[int] = []
@@ -597,7 +598,8 @@ class LdpcReconciler:
         # starts half a step higher. 64 frames, seeds 1-3, iterations per frame at QBER
         # 1 / 2 / 5%: 52.3 / 49.9 / 64.5 -> 50.3 / 48.1 / 62.6, f within 0.0002 (a whole
         # step: 47.6 / 46.1 / 59.8, f up to +0.0012)
-        wave = _INT16_FIRST_WAVE_STEPS if decoder.int16 and self.start_efficiency is None else 0
+        wide = decoder.lanes == INT16_LANES
+        wave = _INT16_FIRST_WAVE_STEPS if wide and self.start_efficiency is None else 0
         first_wave = int(wave * step)
 
         def start_level() -> int:

@@ -1,7 +1,7 @@
 # Numba compiles these functions from their argument types; Python annotations would be
 # ignored by it, so mypy checks neither their signatures nor their bodies:
 # mypy: disallow-untyped-defs=False, check-untyped-defs=False
-"""The layered sweep on 32 frames at once in int16, for CPUs with AVX512-FP16 and AVX512-BW.
+"""The layered sweep on 32 (or 16) frames at once in int16, for CPUs with AVX512-FP16.
 
 The same rule as :mod:`kvant.qkd._ldpc_simd` (layered sum-product, phi from the 64-entry
 :func:`~kvant.qkd._ldpc_kernels.phi_log_table`), with posteriors, messages and phi values in
@@ -22,6 +22,11 @@ and holds no state worth keeping: :class:`~kvant.qkd._ldpc_lanes.LaneDecoder` le
 idle during a sweep only when it holds no frame); no select guards the stores. Against the
 kernel with the clamp, ``abs`` and guarded stores (30 vector operations per edge against 22),
 the same decodings bit for bit, 7% less time per sweep (interleaved, one Xeon VM core).
+
+A pass of at most 16 frames (or the last 16 of a longer one) takes 16 lanes in 256-bit
+registers: Intel cores run 256-bit vector operations on three ports and 512-bit ones on two,
+so the sweep of 16 costs 0.75x that of 32 (n = 4096 and 65536, rate 0.8, bit for bit the
+same lanes), though the 64-entry table then needs two ``vpermi2w`` of 32 entries and a select.
 
 Measured (``benchmarks/ldpc_int16_study.py``): with 2^-8 units the blind protocol ends at
 the efficiency of float32 (16 frames of n = 65536, seeds 1-4: 1.2025 / 1.1654 / 1.1501 /
@@ -50,6 +55,7 @@ from kvant.qkd._llvm_ir import host_features, parses
 __all__ = [
     "INT16_KERNEL",
     "INT16_LANES",
+    "INT16_WIDTHS",
     "UNIT_BITS",
     "int16_table",
     "sweep_int16",
@@ -59,6 +65,10 @@ __all__ = [
 
 INT16_LANES = 32
 """Frames per vector: 32 int16 lanes, one 64-byte row."""
+INT16_WIDTHS = (32, 16)
+"""Lane counts of the int16 sweep: 16 lanes (256-bit registers, which three ports execute
+against two for 512-bit ones) cost 0.75x the sweep of 32, for passes and tails of at most 16
+frames."""
 UNIT_BITS = 8
 """Posteriors, messages and phi values are int16 multiples of 2^-UNIT_BITS."""
 _TOP = 32767
@@ -91,49 +101,101 @@ def to_units(values: Any) -> NDArray[np.int16]:
     return out
 
 
-def _splat(value: int) -> str:
-    return splat("i16", str(value), INT16_LANES)
+def _splat(value: int, lanes: int = INT16_LANES) -> str:
+    return splat("i16", str(value), lanes)
 
 
-def check_ir() -> str:
-    """LLVM IR of one check update on 32 int16 lanes (module docstring)."""
-    v, w = _V, INT16_LANES
-    rotation = ", ".join(f"i32 {(s + _SLOT_SHIFT) % 64}" for s in range(64))
-    low, high = (", ".join(f"i32 {s}" for s in range(a, a + 32)) for a in (0, 32))
-    return f"""
-declare {v} @llvm.sadd.sat.v32i16({v}, {v})
-declare {v} @llvm.ssub.sat.v32i16({v}, {v})
-declare {v} @llvm.usub.sat.v32i16({v}, {v})
-declare {v} @llvm.umax.v32i16({v}, {v})
-declare {v} @llvm.x86.avx512.vpermi2var.hi.512({v}, {v}, {v})
-declare void @llvm.prefetch.p0(ptr, i32, i32, i32)
-
-; phi(|x|) of 32 int16 lanes: the half float of max(x, 1) (unsigned max: -32768 stays), shifted
+def _phi_ir(lanes: int) -> str:
+    """phi(|x|) on ``lanes`` int16 lanes from the rotated table: one ``vpermi2w`` of 64
+    entries in two 512-bit registers for 32 lanes; for 16 lanes two 256-bit ``vpermi2w`` of
+    32 entries each and a select on index bit 5."""
+    v, w = f"<{lanes} x i16>", lanes
+    head = f"""
+; phi(|x|) of {w} int16 lanes: the half float of max(x, 1) (unsigned max: -32768 stays), shifted
 ; right by 8, holds the exponent field and the top two mantissa bits in bits 0-6 and the sign
-; in bit 7; vpermi2w reads bits 0-5 only, so the sign and the exponent's top bit fall away and
-; the raw value addresses the rotated table (slot s holds entry s + {_SLOT_SHIFT} mod 64)
-define internal {v} @kvant_ldpc_phi32_int16({v} %x, {v} %t0, {v} %t1) alwaysinline {{
-  %x1 = call {v} @llvm.umax.v32i16({v} %x, {v} {_splat(1)})
+; in bit 7; vpermi2w reads bits 0-5 only (0-4 for 16 lanes, bit 5 picks the pair of tables),
+; so the sign and the exponent's top bit fall away and the raw value addresses the rotated
+; table (slot s holds entry s + {_SLOT_SHIFT} mod 64)
+define internal {v} @kvant_ldpc_phi{w}_int16({v} %x, {v} %t0, {v} %t1, {v} %t2, {v} %t3)
+    alwaysinline {{
+  %x1 = call {v} @llvm.umax.v{w}i16({v} %x, {v} {_splat(1, w)})
   %h = sitofp {v} %x1 to <{w} x half>
   %b = bitcast <{w} x half> %h to {v}
-  %i = lshr {v} %b, {_splat(8)}
-  %r = call {v} @llvm.x86.avx512.vpermi2var.hi.512({v} %t0, {v} %i, {v} %t1)
+  %i = lshr {v} %b, {_splat(8, w)}
+"""
+    if lanes == 32:
+        return (
+            head
+            + f"""  %r = call {v} @llvm.x86.avx512.vpermi2var.hi.512({v} %t0, {v} %i, {v} %t1)
   ret {v} %r
 }}
+"""
+        )
+    return (
+        head
+        + f"""  %lo = call {v} @llvm.x86.avx512.vpermi2var.hi.256({v} %t0, {v} %i, {v} %t1)
+  %hi = call {v} @llvm.x86.avx512.vpermi2var.hi.256({v} %t2, {v} %i, {v} %t3)
+  %half = and {v} %i, {_splat(32, w)}
+  %up = icmp ne {v} %half, zeroinitializer
+  %r = select <{w} x i1> %up, {v} %hi, {v} %lo
+  ret {v} %r
+}}
+"""
+    )
 
-define weak_odr void @{_NAME}(ptr noalias %post, ptr noalias %msg,
+
+def check_name(lanes: int = INT16_LANES) -> str:
+    """The IR name of the check update on ``lanes`` int16 lanes."""
+    return _NAME if lanes == INT16_LANES else f"kvant_ldpc_check{lanes}_int16"
+
+
+def check_ir(lanes: int = INT16_LANES) -> str:
+    """LLVM IR of one check update on ``lanes`` (32 or 16) int16 lanes (module docstring)."""
+    v, w = f"<{lanes} x i16>", lanes
+    rotation = ", ".join(f"i32 {(s + _SLOT_SHIFT) % 64}" for s in range(64))
+    parts = 64 // lanes
+    slices = [", ".join(f"i32 {s}" for s in range(a, a + lanes)) for a in range(0, 64, lanes)]
+    loads = "\n".join(
+        f"  %ep{j} = getelementptr {v}, ptr %table, i64 {j}\n"
+        f"  %e{j} = load {v}, ptr %ep{j}, align 2"
+        for j in range(parts)
+    )
+    if parts == 2:
+        joined = f"  %rot = shufflevector {v} %e0, {v} %e1, <64 x i32> <{rotation}>"
+    else:
+        pair = ", ".join(f"i32 {s}" for s in range(2 * lanes))
+        joined = (
+            f"  %e01 = shufflevector {v} %e0, {v} %e1, <{2 * lanes} x i32> <{pair}>\n"
+            f"  %e23 = shufflevector {v} %e2, {v} %e3, <{2 * lanes} x i32> <{pair}>\n"
+            f"  %rot = shufflevector <{2 * lanes} x i16> %e01, <{2 * lanes} x i16> %e23,"
+            f" <64 x i32> <{rotation}>"
+        )
+    tables = "\n".join(
+        f"  %t{j} = shufflevector <64 x i16> %rot, <64 x i16> poison, <{w} x i32> <{slices[j]}>"
+        for j in range(parts)
+    )
+    args = ", ".join(f"{v} %t{j}" for j in range(parts)) + "".join(
+        f", {v} undef" for _ in range(parts, 4)
+    )
+    phi = f"@kvant_ldpc_phi{w}_int16"
+    return f"""
+declare {v} @llvm.sadd.sat.v{w}i16({v}, {v})
+declare {v} @llvm.ssub.sat.v{w}i16({v}, {v})
+declare {v} @llvm.usub.sat.v{w}i16({v}, {v})
+declare {v} @llvm.umax.v{w}i16({v}, {v})
+declare {v} @llvm.x86.avx512.vpermi2var.hi.{16 * w}({v}, {v}, {v})
+declare void @llvm.prefetch.p0(ptr, i32, i32, i32)
+{_phi_ir(lanes)}
+define weak_odr void @{check_name(lanes)}(ptr noalias %post, ptr noalias %msg,
     ptr noalias %f, ptr noalias %vars, i64 %lo, i64 %hi, ptr noalias %syn,
     ptr noalias %active, ptr noalias %table, ptr noalias %unsat, i64 %last) alwaysinline {{
 entry:
   %act = load {v}, ptr %active, align 2
-  %keep = icmp eq {v} %act, {_splat(1)}
+  %keep = icmp eq {v} %act, {_splat(1, w)}
   %s0 = load {v}, ptr %syn, align 2
-  %tp1 = getelementptr {v}, ptr %table, i64 1
-  %e0 = load {v}, ptr %table, align 2
-  %e1 = load {v}, ptr %tp1, align 2
-  %rot = shufflevector {v} %e0, {v} %e1, <64 x i32> <{rotation}>
-  %t0 = shufflevector <64 x i16> %rot, <64 x i16> poison, <32 x i32> <{low}>
-  %t1 = shufflevector <64 x i16> %rot, <64 x i16> poison, <32 x i32> <{high}>
+{loads}
+{joined}
+{tables}
   br label %in
 in:
   %k = phi i64 [ %lo, %entry ], [ %k1, %in ]
@@ -155,12 +217,12 @@ in:
   %pv = load {v}, ptr %pvp, align 2
   %mk = load {v}, ptr %mkp, align 2
   %mka = select <{w} x i1> %keep, {v} %mk, {v} zeroinitializer
-  %val = call {v} @llvm.ssub.sat.v32i16({v} %pv, {v} %mka)
+  %val = call {v} @llvm.ssub.sat.v{w}i16({v} %pv, {v} %mka)
   store {v} %val, ptr %pvp, align 2
   %sgn1 = xor {v} %sgn, %val
-  %p = call {v} @kvant_ldpc_phi32_int16({v} %val, {v} %t0, {v} %t1)
+  %p = call {v} {phi}({v} %val, {args})
   store {v} %p, ptr %fp, align 2
-  %tot1 = call {v} @llvm.sadd.sat.v32i16({v} %tot, {v} %p)
+  %tot1 = call {v} @llvm.sadd.sat.v{w}i16({v} %tot, {v} %p)
   %k1 = add i64 %k, 1
   %more = icmp slt i64 %k1, %hi
   br i1 %more, label %in, label %out
@@ -175,21 +237,21 @@ out:
   %qfp = getelementptr [{w} x i16], ptr %f, i64 %qj
   %wv = load {v}, ptr %qpvp, align 2
   %fq = load {v}, ptr %qfp, align 2
-  %ex = call {v} @llvm.usub.sat.v32i16({v} %tot1, {v} %fq)
-  %mag = call {v} @kvant_ldpc_phi32_int16({v} %ex, {v} %t0, {v} %t1)
+  %ex = call {v} @llvm.usub.sat.v{w}i16({v} %tot1, {v} %fq)
+  %mag = call {v} {phi}({v} %ex, {args})
   %t = xor {v} %wv, %sgn1
   %neg = icmp slt {v} %t, zeroinitializer
   %minus = sub {v} zeroinitializer, %mag
   %r = select <{w} x i1> %neg, {v} %minus, {v} %mag
   store {v} %r, ptr %qmkp, align 2
-  %u = call {v} @llvm.sadd.sat.v32i16({v} %wv, {v} %r)
+  %u = call {v} @llvm.sadd.sat.v{w}i16({v} %wv, {v} %r)
   store {v} %u, ptr %qpvp, align 2
   %par1 = xor {v} %par, %u
   %q1 = add i64 %q, 1
   %qmore = icmp slt i64 %q1, %hi
   br i1 %qmore, label %out, label %done
 done:
-  %bad = lshr {v} %par1, {_splat(15)}
+  %bad = lshr {v} %par1, {_splat(15, w)}
   %count = load {v}, ptr %unsat, align 2
   %count1 = add {v} %count, %bad
   store {v} %count1, ptr %unsat, align 2
@@ -199,31 +261,40 @@ done:
 
 
 _FEATURES = host_features()
-INT16_KERNEL = bool(_FEATURES.get("avx512fp16") and _FEATURES.get("avx512bw")) and parses(
-    check_ir()
+INT16_KERNEL = (
+    bool(_FEATURES.get("avx512fp16") and _FEATURES.get("avx512bw") and _FEATURES.get("avx512vl"))
+    and parses(check_ir(32))
+    and parses(check_ir(16))
 )
-"""Whether this CPU (and LLVM) runs :func:`sweep_int16` (else the decoder stays float32)."""
+"""Whether this CPU (and LLVM) runs :func:`sweep_int16` (else the decoder stays float32):
+AVX512-FP16 for ``vcvtw2ph``, AVX512-BW for ``vpermi2w``, AVX512-VL for their 256-bit forms."""
 
 
 if INT16_KERNEL:
-    _checks32 = checks_loop(check_intrinsic(check_ir(), _NAME, INT16_LANES, int16=True))
+    _checks32 = checks_loop(check_intrinsic(check_ir(32), check_name(32), 32, int16=True))
+    _checks16 = checks_loop(check_intrinsic(check_ir(16), check_name(16), 16, int16=True))
 
     @njit(cache=True)
     def sweep_int16(  # pragma: no cover - compiled
         check_start, check_vars, syn, posterior, messages, active, table, unsatisfied, scratch
     ):
-        """One layered sweep of 32 int16 lanes in place (arguments as
+        """One layered sweep of 32 or 16 int16 lanes in place (arguments as
         :func:`~kvant.qkd._ldpc_simd.sweep_vector`, all int16: ``syn`` +-1, ``active``
         1, or 2 for a fresh lane, whose messages are read as zero; an idle lane, 0, is swept
         as a fresh one: module docstring; ``unsatisfied`` counted modulo 2^16, to be read as
         uint16)."""
-        if posterior.shape[1] != INT16_LANES:
-            raise ValueError("sweep_int16: arrays must have 32 lanes per row")
+        lanes = posterior.shape[1]
+        if lanes != 32 and lanes != 16:
+            raise ValueError("sweep_int16: arrays must have 32 or 16 lanes per row")
         check_layout(check_start, check_vars, syn, posterior, messages, active, table,
                      unsatisfied, scratch)  # fmt: skip
         unsatisfied[:] = 0
-        _checks32(check_start, check_vars, syn, posterior, messages, active, table, unsatisfied,
-                  scratch)  # fmt: skip
+        if lanes == 32:
+            _checks32(check_start, check_vars, syn, posterior, messages, active, table,
+                      unsatisfied, scratch)  # fmt: skip
+        else:
+            _checks16(check_start, check_vars, syn, posterior, messages, active, table,
+                      unsatisfied, scratch)  # fmt: skip
 
 else:
 
@@ -262,12 +333,12 @@ def sweep_int16_plain(  # pragma: no cover - compiled
     check_start, check_vars, syn, posterior, messages, active, table, unsatisfied, scratch
 ):
     """:func:`sweep_int16` in plain Numba, bit for bit (runs on any CPU; for tests)."""
-    if posterior.shape[1] != INT16_LANES:
-        raise ValueError("sweep_int16_plain: arrays must have 32 lanes per row")
+    lanes = posterior.shape[1]
+    if lanes != 32 and lanes != 16:
+        raise ValueError("sweep_int16_plain: arrays must have 32 or 16 lanes per row")
     check_layout(check_start, check_vars, syn, posterior, messages, active, table, unsatisfied,
                  scratch)  # fmt: skip
     unsatisfied[:] = 0
-    lanes = INT16_LANES
     total = np.zeros(lanes, np.int64)
     negative = np.zeros(lanes, np.bool_)
     odd = np.zeros(lanes, np.bool_)

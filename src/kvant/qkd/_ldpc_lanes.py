@@ -29,6 +29,7 @@ from kvant.qkd._ldpc_codes import LdpcCode
 from kvant.qkd._ldpc_int16 import (
     INT16_KERNEL,
     INT16_LANES,
+    INT16_WIDTHS,
     UNIT_BITS,
     int16_table,
     sweep_int16,
@@ -177,8 +178,11 @@ class LaneDecoder:
             (plain kernel only, about 5x slower) instead of the 64-entry
             :func:`~kvant.qkd._ldpc_kernels.phi_log_table`: to measure what the smaller table
             costs in efficiency.
-        lanes: Frames held at once, one of :data:`~kvant.qkd._ldpc_simd.WIDTHS` (16, 8, 4);
+        lanes: Frames held at once, one of :data:`~kvant.qkd._ldpc_simd.WIDTHS` (16, 8, 4),
+            or with ``int16`` one of :data:`~kvant.qkd._ldpc_int16.INT16_WIDTHS` (32, 16);
             :meth:`narrow` moves the frames to fewer lanes later.
+        int16: Posteriors and messages in int16 (:mod:`kvant.qkd._ldpc_int16`, CPUs with
+            AVX512-FP16); None (default): for 32 lanes only.
     """
 
     def __init__(
@@ -194,14 +198,16 @@ class LaneDecoder:
         vector: bool | None = None,
         exact_phi: bool = False,
         lanes: int = LANES,
+        int16: bool | None = None,
     ) -> None:
-        int16 = lanes == INT16_LANES
-        if lanes not in WIDTHS and not int16:
-            raise ConfigError(f"a lane decoder holds {' or '.join(map(str, WIDTHS))} frames")
+        int16 = lanes == INT16_LANES if int16 is None else int16
+        widths = INT16_WIDTHS if int16 else WIDTHS
+        if lanes not in widths:
+            raise ConfigError(f"a lane decoder holds {' or '.join(map(str, widths))} frames")
         if int16 and not (INT16_KERNEL and vector is not False and not (min_sum or exact_phi)):
             raise ConfigError(
-                "32 lanes need the int16 sum-product kernel (AVX512-FP16), which this CPU or"
-                " these settings do not run; use 16 lanes or fewer"
+                f"{lanes} int16 lanes need the int16 sum-product kernel (AVX512-FP16), which"
+                " this CPU or these settings do not run; use float32 lanes (16 or fewer)"
             )
         self.code = code
         self.min_sum = min_sum
@@ -214,7 +220,7 @@ class LaneDecoder:
         self._unit = 1.0 if min_sum else MESSAGE_UNIT
         self.progress_ratio = progress_ratio
         self.progress_window = progress_window
-        self._allocate(lanes)
+        self._allocate(lanes, int16)
         self.syn[:] = 1.0
         self.frame[:] = -1
         self.sweeps = 0
@@ -222,11 +228,11 @@ class LaneDecoder:
         self.frame_iterations = 0
         self.seconds = 0.0
 
-    def _allocate(self, lanes: int) -> None:
-        """Zeroed per-lane state for ``lanes`` lanes (int16 for 32: ``_ldpc_int16``)."""
+    def _allocate(self, lanes: int, int16: bool) -> None:
+        """Zeroed per-lane state for ``lanes`` lanes (in int16: ``_ldpc_int16``)."""
         code = self.code
         self.lanes = lanes
-        self.int16 = lanes == INT16_LANES
+        self.int16 = int16
         real: type[np.generic] = np.int16 if self.int16 else np.float32
         self.syn = _aligned_zeros((code.num_checks, lanes), real)
         self.posterior = _aligned_zeros((code.num_bits, lanes), real)
@@ -241,27 +247,32 @@ class LaneDecoder:
         self._iterations = np.zeros(lanes, np.int64)
         self._recent = np.zeros((self.progress_window + 1, lanes), np.int64)
 
-    def narrow(self, lanes: int) -> None:
-        """Move the frames into a layout of ``lanes`` lanes (one of
-        :data:`~kvant.qkd._ldpc_simd.WIDTHS`), keeping every frame's state bit for bit: a
-        pass left with few frames then sweeps no empty lanes. Lane numbers change (those of
-        the frames become 0, 1, ...): call it between :meth:`run` calls only.
+    def narrow(self, lanes: int, int16: bool | None = None) -> None:
+        """Move the frames into a layout of ``lanes`` lanes, keeping every frame's state bit
+        for bit: a pass left with few frames then sweeps no empty lanes. int16 lanes stay
+        int16 where ``lanes`` is one of :data:`~kvant.qkd._ldpc_int16.INT16_WIDTHS` (32, 16)
+        and ``int16`` is not False; else the frames move to float32 lanes (one of
+        :data:`~kvant.qkd._ldpc_simd.WIDTHS`) by exact conversion. Lane numbers change
+        (those of the frames become 0, 1, ...): call it between :meth:`run` calls only.
 
         Raises:
             ConfigError: ``lanes`` is not a width, or fewer than the frames held.
         """
         held = np.flatnonzero(self.frame >= 0)
-        if lanes not in WIDTHS or lanes < held.size:
-            raise ConfigError(f"cannot move {held.size} frames to {lanes} lanes (widths {WIDTHS})")
-        old = {name: getattr(self, name) for name in _PER_LANE}
         was_int16 = self.int16
-        self._allocate(lanes)
+        to_int16 = was_int16 and lanes in INT16_WIDTHS and int16 is not False
+        widths = INT16_WIDTHS if to_int16 else WIDTHS
+        if lanes not in widths or lanes < held.size:
+            raise ConfigError(f"cannot move {held.size} frames to {lanes} lanes (widths {widths})")
+        old = {name: getattr(self, name) for name in _PER_LANE}
+        self._allocate(lanes, to_int16)
+        converting = was_int16 and not to_int16
         for name, values in old.items():
             new = getattr(self, name)
             taken = np.take(values, held, axis=-1)  # 1.7x faster than [..., held]
-            if was_int16 and name == "posterior":  # int16 units -> float32, exact
+            if converting and name == "posterior":  # int16 units -> float32, exact
                 taken = taken.astype(np.float32) / np.float32(2**UNIT_BITS)
-            elif was_int16 and name == "messages":  # 2^-8 units -> 2^-12 units, exact
+            elif converting and name == "messages":  # 2^-8 units -> 2^-12 units, exact
                 taken = taken * _INT16_TO_FLOAT_MESSAGES
             new[..., : held.size] = taken
             new[..., held.size :] = 0
