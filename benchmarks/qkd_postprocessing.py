@@ -6,11 +6,11 @@ are reported apart):
 
 - Cascade (original, improved) and LDPC (blind, sum-product; n = 65536): sifted key bits per
   second, and the CPU time to build the LDPC code family once;
-- the LDPC decoder (16 frames decoded together, :mod:`kvant.qkd._ldpc_lanes`): at 16 and 64
+- the LDPC decoder (frames decoded together, :mod:`kvant.qkd._ldpc_lanes`): at 16, 64 and 256
   frames, iterations and attempts per frame, useful edge updates per CPU second, and the
   efficiency / throughput trade-off of the blind protocol's settings (``LDPC_SETTINGS``);
 - one layered sweep of 16 frames (rate 0.8, n = 65536) with each phi lookup this CPU runs
-  (AVX-512, AVX2, portable gather) and with the plain Numba fallback, and of 32 frames in
+  (AVX-512, AVX2, portable gather) and with the plain Numba fallback, and of 32 and 16 frames in
   int16 where the CPU has AVX512-FP16: milliseconds per sweep, edge updates per second and
   the speed per frame against the plain sweep (``--sweeps`` alone prints just these);
 - Toeplitz privacy amplification: input bits per second at 1 Mbit blocks (output 0.4 Mbit),
@@ -76,6 +76,7 @@ from kvant.qkd._ldpc_codes import (  # noqa: E402
 from kvant.qkd._ldpc_int16 import (  # noqa: E402
     INT16_KERNEL,
     INT16_LANES,
+    INT16_WIDTHS,
     int16_table,
     sweep_int16,
     to_units,
@@ -331,21 +332,25 @@ def sweep_flavours(repeats: int, quick: bool) -> list[dict[str, Any]]:
             raise SystemExit(f"phi flavour {name} disagrees with the plain sweep")
     for row in rows:
         row["ratio_to_plain"] = rows[-1]["cpu_seconds_min"] / row["cpu_seconds_min"]
-    if INT16_KERNEL:  # 32 frames in int16 (AVX512-FP16): per frame against the plain sweep
-        rows.append(_int16_sweep_row(code, arrays, repeats, quick, rows[-1]["cpu_seconds_min"]))
+    if INT16_KERNEL:  # 32 and 16 frames in int16 (AVX512-FP16): per frame against plain
+        plain_seconds = rows[-1]["cpu_seconds_min"]
+        for lanes in INT16_WIDTHS:
+            rows.append(_int16_sweep_row(code, arrays, repeats, quick, plain_seconds, lanes))
     return rows
 
 
 def _int16_sweep_row(
-    code: Any, arrays: list[np.ndarray], repeats: int, quick: bool, plain_seconds: float
-) -> dict[str, Any]:
-    """The int16 sweep of 32 frames (two copies of the 16-frame problem side by side)."""
-    syn, posterior = (np.concatenate([a, a], axis=1) for a in arrays[:2])
+    code: Any, arrays: list[np.ndarray], repeats: int, quick: bool, plain_seconds: float,
+    lanes: int = INT16_LANES,
+) -> dict[str, Any]:  # fmt: skip
+    """The int16 sweep of 32 frames (two copies of the 16-frame problem side by side), or of
+    the 16 frames in 16 int16 lanes (256-bit registers)."""
+    syn, posterior = (np.concatenate([a, a], axis=1)[:, :lanes] for a in arrays[:2])
     state = [
-        syn.astype(np.int16), to_units(posterior),
-        np.zeros((code.num_edges, INT16_LANES), np.int16), np.full(INT16_LANES, 2, np.int16),
-        int16_table(), np.zeros(INT16_LANES, np.uint16),
-        np.zeros((int(np.diff(code.check_start).max()), INT16_LANES), np.int16),
+        np.ascontiguousarray(syn.astype(np.int16)), np.ascontiguousarray(to_units(posterior)),
+        np.zeros((code.num_edges, lanes), np.int16), np.full(lanes, 2, np.int16),
+        int16_table(), np.zeros(lanes, np.uint16),
+        np.zeros((int(np.diff(code.check_start).max()), lanes), np.int16),
     ]  # fmt: skip
     sweep_int16(code.check_start, code.check_vars, *state)
     state[3][:] = 1
@@ -356,24 +361,26 @@ def _int16_sweep_row(
         times.append(time.process_time() - cpu)
     best = min(times)
     return {
-        "stage": "ldpc-sweep-int16-32-frames", "flavour": "int16", "host_default": False,
-        "edges": code.num_edges, "lanes": INT16_LANES, "cpu_seconds_min": best,
+        "stage": f"ldpc-sweep-int16-{lanes}-frames", "flavour": "int16", "host_default": False,
+        "edges": code.num_edges, "lanes": lanes, "cpu_seconds_min": best,
         "cpu_seconds_median": statistics.median(times),
-        "edge_updates_per_cpu_second": code.num_edges * INT16_LANES / best,
-        "ratio_to_plain": plain_seconds * INT16_LANES / LANES / best,  # per frame
+        "edge_updates_per_cpu_second": code.num_edges * lanes / best,
+        "ratio_to_plain": plain_seconds * lanes / LANES / best,  # per frame
     }  # fmt: skip
 
 
 def ldpc_decoder(quick: bool) -> list[dict[str, Any]]:
-    """Blind LDPC at QBER 2% (n = 65536, rate 0.8): 16 frames (about 1 Mbit, one block of
-    the pipeline), 64 frames (steady state: later frames start from what earlier ones
-    needed), and the trade-off between efficiency and throughput over :data:`LDPC_SETTINGS`
-    (three seeds each)."""
+    """Blind LDPC at QBER 2% (n = 65536, rate 0.83): 16 frames (about 1 Mbit, one block of
+    the pipeline), 64 and 256 frames (towards the steady state of a stream: later frames
+    start from what earlier ones needed, and the lanes stay full for longer), and the
+    trade-off between efficiency and throughput over :data:`LDPC_SETTINGS` (three seeds
+    each)."""
     if quick:
         return [_ldpc_row("ldpc-blind-4-frames", LdpcReconciler(), 4, (1,), 1)]
     rows = [
         _ldpc_row("ldpc-blind-16-frames", LdpcReconciler(), 16, (1,), 3),
         _ldpc_row("ldpc-blind-64-frames", LdpcReconciler(), 64, (1,), 3),
+        _ldpc_row("ldpc-blind-256-frames", LdpcReconciler(), 256, (1,), 1),
     ]
     for settings in LDPC_SETTINGS:
         label = "-".join(f"{v:g}" for v in settings.values())
