@@ -668,12 +668,12 @@ class LdpcReconciler:
                 channel, x, order, decoder.frame[failed], revealed, channel_llr, counts
             )
             for lane, (positions, delta) in zip(failed, pins, strict=True):
-                held = int(decoder.frame[lane])
-                if revealed[held] >= order.size:  # Alice has disclosed every bit of it:
-                    decided[held] = channel_llr[held, key_positions] < 0  # nothing to decode
+                number = int(decoder.frame[lane])
+                if revealed[number] >= order.size:  # Alice has disclosed every bit of it:
+                    decided[number] = channel_llr[number, key_positions] < 0  # nothing to do
                     decoder.release(int(lane))
                 elif int(lane) in restart:
-                    decoder.restart(int(lane), channel_llr[held])
+                    decoder.restart(int(lane), channel_llr[number])
                 else:
                     decoder.pin(int(lane), positions, delta)
             if trapped:
