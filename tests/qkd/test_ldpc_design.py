@@ -141,6 +141,32 @@ def test_rows_between_085_and_090_fill_the_gap() -> None:
     assert by_rate[0.9].threshold_qber < 0.85 * _shannon_limit(0.9)
 
 
+def test_rows_between_080_and_085_fill_the_gap() -> None:
+    # QBER 1.8%-2.7% had only Elkouss's rate-0.80 code (threshold 2.98%), punctured by up to
+    # 6% at 2%: the rows 0.83 and 0.84 sit between the thresholds of 0.80 and 0.85, each at
+    # >= 91% of its Shannon limit (0.83: 2.32% of 2.53%; 0.84: 2.15% of 2.34%), and serve
+    # QBER 2% with the default margin 0.92 (0.83: up to 2.13%)
+    by_rate = {d.rate: d for d in DEGREE_DISTRIBUTIONS}
+    chain = [0.85, 0.84, 0.83, 0.8]
+    thresholds = [by_rate[r].threshold_qber for r in chain]
+    assert thresholds == sorted(thresholds)
+    for rate in (0.84, 0.83):
+        assert by_rate[rate].threshold_qber > 0.91 * _shannon_limit(rate)
+    assert 0.92 * by_rate[0.84].threshold_qber < 0.02 < 0.92 * by_rate[0.83].threshold_qber
+
+
+def test_a_search_can_start_from_known_designs() -> None:
+    # DE replaces a member only by a better trial, so a search seeded with a design ends at
+    # least at that design's threshold (to the rounding of the result)
+    grid = DensityGrid(llr_step=0.25, llr_max=15.0, max_iterations=200)
+    known = design_distribution(0.5, (2, 3, 6), qber_guess=0.08, population=4, generations=2,
+                                seed=3, grid=grid)  # fmt: skip
+    seeded = design_distribution(0.5, (2, 3, 4, 6), qber_guess=0.08, population=4,
+                                 generations=1, seed=9, grid=grid, initial=[known])  # fmt: skip
+    assert seeded.threshold_qber >= 0.995 * known.threshold_qber
+    assert decodes(seeded.variable, seeded.check, seeded.threshold_qber, grid=grid)
+
+
 def _shannon_limit(rate: float) -> float:
     """h^-1(1 - R) on [0, 1/2], by bisection."""
     low, high = 1e-9, 0.5

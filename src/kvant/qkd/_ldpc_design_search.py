@@ -157,6 +157,7 @@ def design_distribution(
     step: float = 0.002,
     max_mean_degree: float = 6.5,
     progress: Callable[[str], None] | None = None,
+    initial: Sequence[DegreeDistribution] = (),
 ) -> DegreeDistribution:
     """Differential evolution of lambda (on ``degrees``) for the highest BSC threshold at
     design rate ``rate`` (module docstring).
@@ -172,6 +173,9 @@ def design_distribution(
         step: Relative improvement a trial must show at its member's threshold.
         max_mean_degree: Largest mean variable degree (edges per bit: the decoder's work).
         progress: Called with one line per generation (e.g. ``print``).
+        initial: Distributions that start in the population (their lambda on ``degrees``;
+            a degree they lack starts at 0, one not in ``degrees`` is dropped): the search
+            then goes on from a known design instead of from random members only.
 
     Returns:
         The best member, rounded (:func:`rounded_distribution`), with its threshold on
@@ -203,6 +207,9 @@ def design_distribution(
             return 0.0
 
     members = [rng.dirichlet(np.ones(dims)) for _ in range(population)]
+    for i, known in enumerate(initial[:population]):
+        weights = dict(known.variable)
+        members[i] = np.asarray([weights.get(d, 0.0) for d in degrees], dtype=np.float64)
     pairs = [_repair(rate, degrees, m) for m in members]
     scores = [threshold(p, 0.5 * qber_guess, 1.5 * qber_guess) for p in pairs]
     for generation in range(generations):
