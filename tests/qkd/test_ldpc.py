@@ -593,24 +593,27 @@ def test_trapped_frames_get_the_unknown_bits_of_their_checks() -> None:
 
 
 def test_a_trapped_long_frame_is_freed_by_its_checks_bits() -> None:
-    # 16 frames of the rate-0.92 code at n = 262144, QBER 0.714% (the --ldpc-needed data of
-    # seed 8): frame 3 stalls at 2 unsatisfied checks; without the targeted disclosure it took
-    # 122 attempts and 38k revealed bits (f 1.314 for the 16 frames), with it one more attempt
+    # 16 frames of the rate-0.92 code at n = 262144, QBER 0.714%, seed 3: one frame stalls on
+    # 1 unsatisfied check, which Bob names (32 bits) and whose unknown bits Alice discloses
+    # (f 1.1455 in int16 lanes, 1.1443 in float32 lanes: both decoders meet the trap). With
+    # the rate-0.92 code before its redesign, seed 8 had a frame stuck at 2 checks for 122
+    # attempts and 38k revealed bits without it (f 1.314 for the 16 frames), one more attempt
+    # with it
     reconciler = LdpcReconciler(LONG_FRAME_BITS, start_efficiency=1.05)
     code, _, _ = reconciler.choose_code(0.00714)
     assert code.rate == pytest.approx(0.92)
     k = code.num_bits - code.puncture_order.size
-    rng = np.random.default_rng(8)
+    rng = np.random.default_rng(3)
     alice = rng.integers(0, 2, 16 * k, dtype=np.uint8)
     bob = alice ^ (rng.random(alice.size) < 0.00714).astype(np.uint8)
     channel = ClassicalChannel()
-    result = reconciler.reconcile(alice, bob, 0.00714, channel, seed=8)
+    result = reconciler.reconcile(alice, bob, 0.00714, channel, seed=3)
     np.testing.assert_array_equal(result.bob_key, alice)
     named = [m for m in channel.messages if m.kind == "ldpc/unsatisfied-checks"]
     assert len(named) == 1
-    assert named[0].leaked_bits == 32 * 2
+    assert named[0].leaked_bits == 32
     assert result.leaked_bits == channel.leaked_bits
-    assert result.efficiency < 1.18
+    assert result.efficiency < 1.16
 
 
 def _reconcile_random_keys(
@@ -691,8 +694,8 @@ def test_code_choice_follows_the_published_thresholds() -> None:
 @pytest.mark.parametrize(
     ("qber", "bound"),
     [
-        (0.005, 1.16),
-        (0.0075, 1.17),
+        (0.005, 1.15),
+        (0.0075, 1.15),
         (0.01, 1.14),
         (0.0125, 1.13),
         (0.015, 1.13),
@@ -707,12 +710,12 @@ def test_efficiency(qber: float, bound: float, noisy_pair: Pair) -> None:
     # of 16 such frames) and 65536 above.
     # Rates 0.83-0.84 and 0.865-0.95 are Kvant's own designs (thresholds from
     # kvant.qkd._ldpc_design's density evolution); measured at seed 1, int16 lanes / float32
-    # lanes: 1.149 / 1.144 at 0.5%, 1.145 / 1.155 at 0.75%, 1.125 / 1.120 at 1%, 1.111 /
-    # 1.116 at 1.25%, 1.111 / 1.111 at 1.5% (long frames, patient stopping rule), 1.127 /
-    # 1.137 at 2% (rate 0.83; 1.143 with the rate-0.8 code before it), 1.090 / 1.090, 1.077
-    # / 1.077 and 1.069 / 1.064 at 5 / 8 / 10% (with frames of 65536 throughout: 1.22 at
-    # 0.5%, 1.16 at 1%, 1.14 at 1.25-1.5%). The high-rate codes still decode short of their
-    # thresholds, so the bounds at 0.5-0.75% stay above the 1.15 of the literature
+    # lanes: 1.136 / 1.136 at 0.5% and 1.145 / 1.145 at 0.75% (rates 0.945 and 0.92 designed
+    # again: 1.149 / 1.144 and 1.145 / 1.155 before), 1.120 / 1.120 at 1%, 1.111 / 1.116 at
+    # 1.25%, 1.111 / 1.111 at 1.5% (long frames, patient stopping rule), 1.127 / 1.137 at 2%
+    # (rate 0.83; 1.143 with the rate-0.8 code before it), 1.090 / 1.090, 1.077 / 1.077 and
+    # 1.069 / 1.064 at 5 / 8 / 10% (with frames of 65536 throughout: 1.22 at 0.5%, 1.16 at 1%,
+    # 1.14 at 1.25-1.5%): every bound is at or below the 1.15 of the literature
     reconciler = LdpcReconciler(LdpcReconciler().frame_length(LdpcReconciler().code_rate(qber)))
     code, _, _ = reconciler.choose_code(qber)
     alice, bob = noisy_pair(4 * (code.num_bits - code.puncture_order.size), qber, 1)

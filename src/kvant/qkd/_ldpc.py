@@ -88,12 +88,12 @@ _START_BACKOFF_STEPS = 2.0  # start this many retry steps below the predicted en
 _INT16_FIRST_WAVE_STEPS = 0.5  # ... less this many for the first 32 frames of an int16 pass
 _FAST_STOP = (3, 0.97)  # (stall_iterations, progress_ratio) of frames below 262,144 bits
 _PATIENT_STOP = (12, 0.0)  # ... of the long frames: closer to the threshold, 1.8x the work
-INT16_MIN_FRAME_BITS = 16384
-"""Shortest frame decoded in int16 (:mod:`kvant.qkd._ldpc_int16`): 8 frames per QBER, seeds
-1-2, f int16 / float32 at QBER 0.6 / 1 / 2 / 5%: n = 16384 1.336 / 1.395 / 1.183 / 1.125
-against 1.311 / 1.391 / 1.174 / 1.118; n = 2048 3.98 / 2.24 / 1.42 / 1.27 against 2.81 / 2.27
-/ 1.44 / 1.26, and n = 1024 at 5% 1.58 against 1.33 (2^-8 units are too coarse for the
-short high-rate codes)."""
+INT16_MIN_FRAME_BITS = 32768
+"""Shortest frame decoded in int16 (:mod:`kvant.qkd._ldpc_int16`; 2^-8 units are too coarse for
+short high-rate codes). 16 frames, seeds 7-8, f int16 / float32: n = 32768, rate 0.945 at QBER
+0.52% 1.352 / 1.612 against 1.350 / 1.570, rate 0.94 at 0.55% 1.278 / 1.307 against 1.287 /
+1.300; n = 16384, rate 0.92 at 0.72%: 3.34 / 2.29 against 1.23 / 1.24 (1715 attempts); 8
+frames at n = 2048, QBER 0.6%: 3.98 against 2.81."""
 
 
 def _frame_tag(bits: NDArray[np.uint8], key: int) -> int:
