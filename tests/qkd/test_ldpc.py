@@ -710,8 +710,9 @@ def test_efficiency(qber: float, bound: float, noisy_pair: Pair) -> None:
     # of 16 such frames) and 65536 above.
     # Rates 0.83-0.84 and 0.865-0.95 are Kvant's own designs (thresholds from
     # kvant.qkd._ldpc_design's density evolution); measured at seed 1, int16 lanes / float32
-    # lanes: 1.136 / 1.136 at 0.5% and 1.145 / 1.145 at 0.75% (rates 0.945 and 0.92 designed
-    # again: 1.149 / 1.144 and 1.145 / 1.155 before), 1.120 / 1.120 at 1%, 1.111 / 1.116 at
+    # lanes: 1.137 at 0.5% and 1.147 at 0.75% (rates 0.92-0.945 designed again, and decoded
+    # in float32 lanes only: 1.149 / 1.144 and 1.145 / 1.155 before; 1.142 at 0.6% and 1.130
+    # at 0.65%, rate 0.93), 1.120 / 1.120 at 1%, 1.111 / 1.116 at
     # 1.25%, 1.111 / 1.111 at 1.5% (long frames, patient stopping rule), 1.127 / 1.137 at 2%
     # (rate 0.83; 1.143 with the rate-0.8 code before it), 1.090 / 1.090, 1.077 / 1.077 and
     # 1.069 / 1.064 at 5 / 8 / 10% (with frames of 65536 throughout: 1.22 at 0.5%, 1.16 at 1%,

@@ -13,7 +13,7 @@ import pytest
 import kvant.qkd._ldpc as ldpc_module
 from kvant.errors import ConfigError
 from kvant.qkd import ClassicalChannel, LdpcReconciler, code_family
-from kvant.qkd._ldpc import INT16_MIN_FRAME_BITS
+from kvant.qkd._ldpc import INT16_MAX_RATE, INT16_MIN_FRAME_BITS
 from kvant.qkd._ldpc_int16 import (
     INT16_KERNEL,
     INT16_LANES,
@@ -147,6 +147,17 @@ def test_reconciliation_through_32_int16_lanes(
     alice, bob = noisy_pair(20 * (SMALL - code.puncture_order.size), 0.03, 12)
     result = short.reconcile(alice, bob, 0.03, ClassicalChannel(), seed=4)
     np.testing.assert_array_equal(result.bob_key, alice)
+    assert all(width < 0 for width in widths)
+    # and so do the high-rate codes of the low QBERs, whatever their length (saturation
+    # could cost a frame its pinned bits)
+    widths.clear()
+    high = LdpcReconciler(INT16_MIN_FRAME_BITS)
+    code, _, _ = high.choose_code(0.005)
+    assert code.rate > INT16_MAX_RATE
+    alice, bob = noisy_pair(2 * (code.num_bits - code.puncture_order.size), 0.005, 12)
+    result = high.reconcile(alice, bob, 0.005, ClassicalChannel(), seed=4)
+    np.testing.assert_array_equal(result.bob_key, alice)
+    assert widths
     assert all(width < 0 for width in widths)
 
 
