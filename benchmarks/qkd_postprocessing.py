@@ -67,10 +67,10 @@ from kvant.qkd._clmul import host_flavours as clmul_flavours  # noqa: E402
 from kvant.qkd._clmul import middle_product as clmul_product  # noqa: E402
 from kvant.qkd._ldpc_codes import (  # noqa: E402
     DEFAULT_FRAME_BITS,
-    DEGREE_DISTRIBUTIONS,
     LONG_FRAME_BITS,
     LONG_FRAME_MIN_RATE,
     code_family,
+    distributions_for,
     family_code,
 )
 from kvant.qkd._ldpc_int16 import (  # noqa: E402
@@ -450,7 +450,8 @@ def ldpc_needed_efficiency(
     the code serves, starting every frame from efficiency 1.05: one length's table of
     :data:`kvant.qkd._ldpc_start.NEEDED_EFFICIENCY` (printed as its Python source)."""
     rec = LdpcReconciler(frame_bits=num_bits, start_efficiency=1.05)
-    served = sorted((d.threshold_qber * rec.threshold_margin, d.rate) for d in DEGREE_DISTRIBUTIONS)
+    rows = distributions_for(num_bits)  # the long frames' own rows where they differ
+    served = sorted((d.threshold_qber * rec.threshold_margin, d.rate) for d in rows)
     lines = []
     for i, (top, rate) in enumerate(served):
         if num_bits == LONG_FRAME_BITS and rate < LONG_FRAME_MIN_RATE:

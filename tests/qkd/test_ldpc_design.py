@@ -10,7 +10,13 @@ import numpy as np
 import pytest
 
 from kvant.errors import ConfigError
-from kvant.qkd._ldpc_codes import DEGREE_DISTRIBUTIONS, DegreeDistribution
+from kvant.qkd._ldpc_codes import (
+    DEGREE_DISTRIBUTIONS,
+    LONG_FRAME_BITS,
+    DegreeDistribution,
+    distributions_for,
+    family_code,
+)
 from kvant.qkd._ldpc_design import (
     COARSE_GRID,
     DensityGrid,
@@ -26,9 +32,12 @@ from kvant.qkd._ldpc_design_search import (
     stability_bound,
     zigzag_bound,
 )
+from kvant.qkd._ldpc_distributions import LONG_FRAME_DISTRIBUTIONS
 
 ELKOUSS_RATES = (0.50, 0.55, 0.60, 0.65, 0.70, 0.75, 0.80, 0.85, 0.90)  # arXiv:0901.2140
-NEW_ROWS = [d for d in DEGREE_DISTRIBUTIONS if d.rate not in ELKOUSS_RATES]
+NEW_ROWS = [d for d in DEGREE_DISTRIBUTIONS if d.rate not in ELKOUSS_RATES] + list(
+    LONG_FRAME_DISTRIBUTIONS
+)
 PUBLISHED_ROWS = [d for d in DEGREE_DISTRIBUTIONS if d.rate in ELKOUSS_RATES]
 
 
@@ -101,7 +110,7 @@ def test_new_rows_rate_normalisation_and_constraints(dist: DegreeDistribution) -
     assert _design_rate(dist) == pytest.approx(dist.rate, abs=2e-4)
     degrees = [d for d, _ in dist.check]
     assert degrees == list(range(degrees[0], degrees[0] + len(degrees)))  # concentrated
-    assert max(d for d, _ in dist.variable) <= 50  # 0.92 and 0.945 reach 50, the rest 25
+    assert max(d for d, _ in dist.variable) <= 50  # the long frames' rows reach 50, others 25
     lambda_2 = dict(dist.variable).get(2, 0.0)
     # stable at the recorded threshold (RSU 2001, Thm. 5), and the degree-2 bits fit on the
     # zigzag of build_code (at most m - 1 of them)
@@ -153,6 +162,23 @@ def test_rows_between_080_and_085_fill_the_gap() -> None:
     for rate in (0.84, 0.83):
         assert by_rate[rate].threshold_qber > 0.91 * _shannon_limit(rate)
     assert 0.92 * by_rate[0.84].threshold_qber < 0.02 < 0.92 * by_rate[0.83].threshold_qber
+
+
+def test_long_frames_take_their_own_rows() -> None:
+    # rows 0.92-0.945 with variable degrees up to 50 (closer to the Shannon limit) serve frames
+    # of 262,144 bits; shorter frames keep the rows of degree <= 25, which do better there
+    short, long = distributions_for(65536), distributions_for(LONG_FRAME_BITS)
+    assert short == DEGREE_DISTRIBUTIONS
+    assert [d.rate for d in long] == [d.rate for d in short]
+    replaced = {d.rate for d in LONG_FRAME_DISTRIBUTIONS}
+    assert replaced == {0.92, 0.93, 0.94, 0.945}
+    for a, b in zip(short, long, strict=True):
+        if a.rate in replaced:
+            assert b.threshold_qber > 1.01 * a.threshold_qber
+            assert max(d for d, _ in b.variable) == 50
+        else:
+            assert a == b
+    assert family_code(0.945, 2048).threshold_qber == pytest.approx(0.00561)  # a short code
 
 
 def test_a_search_can_start_from_known_designs() -> None:

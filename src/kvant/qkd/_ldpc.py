@@ -61,11 +61,11 @@ from kvant.qkd._asymptotic import binary_entropy
 from kvant.qkd._classical import ClassicalChannel
 from kvant.qkd._ldpc_codes import (
     DEFAULT_FRAME_BITS,
-    DEGREE_DISTRIBUTIONS,
     LONG_FRAME_BITS,
     LONG_FRAME_MIN_RATE,
     LdpcCode,
     code_family,
+    distributions_for,
     family_code,
 )
 from kvant.qkd._ldpc_int16 import INT16_KERNEL, INT16_LANES, INT16_WIDTHS
@@ -324,12 +324,14 @@ class LdpcReconciler:
             return self.frame_bits
         return LONG_FRAME_BITS if rate >= LONG_FRAME_MIN_RATE else DEFAULT_FRAME_BITS
 
-    def code_rate(self, qber: float) -> float:
-        """The rate of the family's code for QBER ``qber``: the highest whose threshold is at
-        least ``qber / threshold_margin``, the lowest if none is."""
+    def code_rate(self, qber: float, num_bits: int = DEFAULT_FRAME_BITS) -> float:
+        """The rate of the family's code for QBER ``qber`` in frames of ``num_bits``: the
+        highest whose threshold is at least ``qber / threshold_margin``, the lowest if none
+        is (the long frames' rows have their own thresholds: :func:`distributions_for`)."""
         q = _clamped(qber)
-        fitting = [d for d in DEGREE_DISTRIBUTIONS if d.threshold_qber * self.threshold_margin >= q]
-        return max(fitting, key=lambda d: d.rate).rate if fitting else DEGREE_DISTRIBUTIONS[0].rate
+        rows = distributions_for(num_bits)
+        fitting = [d for d in rows if d.threshold_qber * self.threshold_margin >= q]
+        return max(fitting, key=lambda d: d.rate).rate if fitting else rows[0].rate
 
     def choose_code(self, qber: float, num_bits: int | None = None) -> tuple[LdpcCode, int, int]:
         """(code, initial punctured bits p_0, bits revealed per retry) for QBER ``qber``, of
@@ -337,7 +339,9 @@ class LdpcReconciler:
         q = _clamped(qber)
         h = binary_entropy(q)
         rate = self.code_rate(q)
-        code = family_code(rate, num_bits or self.frame_length(rate))
+        n = num_bits or self.frame_length(rate)
+        rate = self.code_rate(q, n)  # the same or, in long frames, perhaps a higher one
+        code = family_code(rate, n)
         k = code.num_bits - code.puncture_order.size
         start = self.start_efficiency
         if start is None:

@@ -26,7 +26,11 @@ from numpy.typing import NDArray
 
 from kvant.errors import ConfigError
 from kvant.qkd._ldpc_cache import cached_arrays
-from kvant.qkd._ldpc_distributions import DEGREE_DISTRIBUTIONS, DegreeDistribution
+from kvant.qkd._ldpc_distributions import (
+    DEGREE_DISTRIBUTIONS,
+    LONG_FRAME_DISTRIBUTIONS,
+    DegreeDistribution,
+)
 from kvant.qkd._ldpc_kernels import frame_syndromes
 
 __all__ = [
@@ -39,6 +43,7 @@ __all__ = [
     "build_code",
     "cached_code",
     "code_family",
+    "distributions_for",
     "family_code",
 ]
 
@@ -425,6 +430,21 @@ def cached_code(distribution: DegreeDistribution, num_bits: int, seed: int) -> L
     )
 
 
+def distributions_for(num_bits: int) -> tuple[DegreeDistribution, ...]:
+    """The family's rows for frames of ``num_bits``: :data:`DEGREE_DISTRIBUTIONS`, with the rows
+    of :data:`~kvant.qkd._ldpc_distributions.LONG_FRAME_DISTRIBUTIONS` in their place from
+    :data:`LONG_FRAME_BITS` up (high variable degrees pay only in long frames).
+
+    >>> [d.threshold_qber for d in distributions_for(262144) if d.rate == 0.945] > [
+    ...     d.threshold_qber for d in distributions_for(65536) if d.rate == 0.945]
+    True
+    """
+    if num_bits < LONG_FRAME_BITS:
+        return DEGREE_DISTRIBUTIONS
+    long = {d.rate: d for d in LONG_FRAME_DISTRIBUTIONS}
+    return tuple(long.get(d.rate, d) for d in DEGREE_DISTRIBUTIONS)
+
+
 @functools.cache
 def family_code(rate: float, num_bits: int = DEFAULT_FRAME_BITS) -> LdpcCode:
     """The code of rate ``rate`` in :func:`code_family` (``num_bits``), built or loaded alone:
@@ -436,7 +456,7 @@ def family_code(rate: float, num_bits: int = DEFAULT_FRAME_BITS) -> LdpcCode:
     >>> family_code(0.95, 2048) is code_family(2048)[-1]
     True
     """
-    row = next((d for d in DEGREE_DISTRIBUTIONS if d.rate == rate), None)
+    row = next((d for d in distributions_for(num_bits) if d.rate == rate), None)
     if row is None:
         raise ConfigError(
             f"no code of rate {rate} in the family; the rates are"
@@ -447,7 +467,7 @@ def family_code(rate: float, num_bits: int = DEFAULT_FRAME_BITS) -> LdpcCode:
 
 @functools.cache
 def code_family(num_bits: int = DEFAULT_FRAME_BITS) -> tuple[LdpcCode, ...]:
-    """One code per rate of :data:`DEGREE_DISTRIBUTIONS`, of length ``num_bits``.
+    """One code per rate of :func:`distributions_for` ``num_bits``, of that length.
 
     Drawn on first use (about 9 s of CPU for n = 65536) and kept on disk
     (:mod:`kvant.qkd._ldpc_cache`: later processes load the family in about 0.1 s) and for
@@ -457,4 +477,4 @@ def code_family(num_bits: int = DEFAULT_FRAME_BITS) -> tuple[LdpcCode, ...]:
     >>> [round(c.rate, 2) for c in code_family(2048)][:3]
     [0.5, 0.55, 0.6]
     """
-    return tuple(family_code(d.rate, num_bits) for d in DEGREE_DISTRIBUTIONS)
+    return tuple(family_code(d.rate, num_bits) for d in distributions_for(num_bits))
