@@ -19,7 +19,8 @@ puncturing and shortening; blind retries as in Martinez-Mateo, Elkouss & Martin,
 3. Bob decodes with layered belief propagation, 16 frames at a time, one per lane of
    :class:`~kvant.qkd._ldpc_lanes.LaneDecoder` (the lanes share every memory access and vector
    instruction, :mod:`kvant.qkd._ldpc_simd`; 32 frames in int16 on CPUs with AVX512-FP16,
-   :mod:`kvant.qkd._ldpc_int16`, the last 16 of a pass in 16 int16 lanes; on CPUs without
+   :mod:`kvant.qkd._ldpc_int16`, for frames of at least 32,768 bits of codes of rate <= 0.9,
+   the last 16 of a pass in 16 int16 lanes; on CPUs without
    AVX-512 the last frames of a pass move to 8 or 4 lanes: :func:`_lanes_for`). When a
    frame stalls (its count of unsatisfied checks has not reached a new minimum for
    ``stall_iterations`` iterations, or falls too slowly: ``progress_ratio``) Bob reports it
