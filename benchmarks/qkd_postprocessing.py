@@ -260,6 +260,7 @@ def _ldpc_row(
     wall_s = sum(r[1] for r in picked)
     stats = [r[3] for r in picked]
     bits = n * len(seeds)
+    stall, ratio = rec.stopping(DEFAULT_FRAME_BITS)  # frames of QBER 2%
     return {
         "stage": stage, "qber": qber, "bits": bits, "frames": frames, "seeds": list(seeds),
         "seconds": wall_s, "bps": bits / wall_s, "cpu_seconds": cpu_s, "cpu_bps": bits / cpu_s,
@@ -272,8 +273,8 @@ def _ldpc_row(
         ),
         "lane_occupancy": float(np.mean([s.lane_occupancy for s in stats])),
         "decoder": [s.to_dict() for s in stats],
-        "settings": {"stall_iterations": rec.stopping(DEFAULT_FRAME_BITS)[0],
-                     "progress_ratio": rec.stopping(DEFAULT_FRAME_BITS)[1],
+        "settings": {"stall_iterations": stall,
+                     "progress_ratio": ratio,
                      "progress_window": rec.progress_window,
                      "start_efficiency": rec.start_efficiency,
                      "step_efficiency": rec.step_efficiency},

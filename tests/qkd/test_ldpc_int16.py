@@ -17,12 +17,14 @@ from kvant.qkd._ldpc import INT16_MAX_RATE, INT16_MIN_FRAME_BITS
 from kvant.qkd._ldpc_int16 import (
     INT16_KERNEL,
     INT16_LANES,
+    UNIT_BITS,
     _half_index,
     int16_table,
     sweep_int16,
     sweep_int16_plain,
     to_units,
 )
+from kvant.qkd._ldpc_kernels import set_column
 from kvant.qkd._ldpc_lanes import LaneDecoder
 
 Pair = Callable[[int, float, int], tuple[np.ndarray, np.ndarray]]
@@ -45,6 +47,19 @@ def test_table_index_is_that_of_the_half_float() -> None:
     assert _half_index(1) == 0  # 2^-8
     assert _half_index(32768) == 60  # 128: phi 0
     assert int(int16_table()[60]) == 0
+
+
+def test_lane_loads_convert_like_to_units() -> None:
+    # LaneDecoder.load writes a lane's LLRs in int16 units through set_column (one strided
+    # pass); it must round and clamp as to_units does: halves to even, +-32767 at the ends
+    values = np.concatenate([
+        np.random.default_rng(1).normal(0.0, 40.0, 5000), [0.5 / 256, 1.5 / 256, 2.5 / 256,
+        -0.5 / 256, 127.99, 128.0, -128.0, 500.0, -500.0, 0.0],
+    ]).astype(np.float32)  # fmt: skip
+    lanes = np.zeros((values.size, 3), np.int16)
+    set_column(lanes, 1, values, UNIT_BITS)
+    np.testing.assert_array_equal(lanes[:, 1], to_units(values))
+    assert not lanes[:, [0, 2]].any()
 
 
 def _problem(seed: int) -> tuple[object, np.ndarray, np.ndarray, np.ndarray]:
@@ -162,24 +177,23 @@ def test_reconciliation_through_32_int16_lanes(
 
 
 @needs_kernel
-@pytest.mark.parametrize("int16", [True, False])
-def test_int16_frames_move_to_16_lanes_exactly(int16: bool) -> None:
-    # LaneDecoder.narrow from 32 to 16 int16 lanes copies the frames' state; to 16 float32
-    # lanes it converts posteriors (2^-8 units) and messages (2^-8 -> 2^-12 units) exactly:
-    # the frames' values are the same numbers either way
+def test_int16_frames_move_to_16_lanes_exactly() -> None:
+    # LaneDecoder.narrow from 32 to 16 int16 lanes copies the frames' state: same values, and
+    # int16 lanes never move to float32 ones
     code, _, llr, syn = _problem(4)
     decoder = LaneDecoder(code, lanes=INT16_LANES)
     for lane in (2, 7, 30):
         decoder.load(lane, lane, (syn[:, lane] < 0).astype(np.uint8), llr[lane].astype(np.float32))
     decoder.run()
-    posterior = decoder.posterior[:, [2, 7, 30]].astype(np.float64) / 256
-    messages = decoder.messages[:, [2, 7, 30]].astype(np.int64) * 16
-    decoder.narrow(16, int16=int16)
-    assert decoder.int16 == int16
-    scale = 256 if int16 else 1
-    np.testing.assert_array_equal(decoder.posterior[:, :3], posterior * scale)
-    np.testing.assert_array_equal(decoder.messages[:, :3] * (16 if int16 else 1), messages)
+    posterior = decoder.posterior[:, [2, 7, 30]].copy()
+    messages = decoder.messages[:, [2, 7, 30]].copy()
+    decoder.narrow(16)
+    assert decoder.int16
+    np.testing.assert_array_equal(decoder.posterior[:, :3], posterior)
+    np.testing.assert_array_equal(decoder.messages[:, :3], messages)
     assert list(decoder.frame[:4]) == [2, 7, 30, -1]
+    with pytest.raises(ConfigError, match="widths"):
+        decoder.narrow(8)
 
 
 def test_efficiency_of_a_long_key_at_2_percent(noisy_pair: Pair) -> None:

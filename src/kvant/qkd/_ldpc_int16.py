@@ -49,7 +49,7 @@ from numpy.typing import NDArray
 
 from kvant.qkd._ldpc_kernels import phi_log_table
 from kvant.qkd._ldpc_phi_ir import splat
-from kvant.qkd._ldpc_simd import check_intrinsic, check_layout, checks_loop
+from kvant.qkd._ldpc_simd import check_intrinsic, check_layout, checks_loop, edge_ir
 from kvant.qkd._llvm_ir import host_features, parses
 
 __all__ = [
@@ -73,7 +73,6 @@ UNIT_BITS = 8
 """Posteriors, messages and phi values are int16 multiples of 2^-UNIT_BITS."""
 _TOP = 32767
 _INDEX_BASE = 4 * UNIT_BITS + 28  # (half-float exponent field x 4) of 2^-8, in units
-_V = f"<{INT16_LANES} x i16>"
 _NAME = "kvant_ldpc_check32_int16"
 _SLOT_SHIFT = 64 - _INDEX_BASE % 64  # raw index r = entry + _INDEX_BASE sits in slot r mod 64
 
@@ -110,14 +109,14 @@ def _phi_ir(lanes: int) -> str:
     entries in two 512-bit registers for 32 lanes; for 16 lanes two 256-bit ``vpermi2w`` of
     32 entries each and a select on index bit 5."""
     v, w = f"<{lanes} x i16>", lanes
+    tables = ", ".join(f"{v} %t{j}" for j in range(64 // lanes))
     head = f"""
 ; phi(|x|) of {w} int16 lanes: the half float of max(x, 1) (unsigned max: -32768 stays), shifted
 ; right by 8, holds the exponent field and the top two mantissa bits in bits 0-6 and the sign
 ; in bit 7; vpermi2w reads bits 0-5 only (0-4 for 16 lanes, bit 5 picks the pair of tables),
 ; so the sign and the exponent's top bit fall away and the raw value addresses the rotated
 ; table (slot s holds entry s + {_SLOT_SHIFT} mod 64)
-define internal {v} @kvant_ldpc_phi{w}_int16({v} %x, {v} %t0, {v} %t1, {v} %t2, {v} %t3)
-    alwaysinline {{
+define internal {v} @kvant_ldpc_phi{w}_int16({v} %x, {tables}) alwaysinline {{
   %x1 = call {v} @llvm.umax.v{w}i16({v} %x, {v} {_splat(1, w)})
   %h = sitofp {v} %x1 to <{w} x half>
   %b = bitcast <{w} x half> %h to {v}
@@ -154,29 +153,14 @@ def check_ir(lanes: int = INT16_LANES) -> str:
     v, w = f"<{lanes} x i16>", lanes
     rotation = ", ".join(f"i32 {(s + _SLOT_SHIFT) % 64}" for s in range(64))
     parts = 64 // lanes
-    slices = [", ".join(f"i32 {s}" for s in range(a, a + lanes)) for a in range(0, 64, lanes)]
-    loads = "\n".join(
-        f"  %ep{j} = getelementptr {v}, ptr %table, i64 {j}\n"
-        f"  %e{j} = load {v}, ptr %ep{j}, align 2"
-        for j in range(parts)
-    )
-    if parts == 2:
-        joined = f"  %rot = shufflevector {v} %e0, {v} %e1, <64 x i32> <{rotation}>"
-    else:
-        pair = ", ".join(f"i32 {s}" for s in range(2 * lanes))
-        joined = (
-            f"  %e01 = shufflevector {v} %e0, {v} %e1, <{2 * lanes} x i32> <{pair}>\n"
-            f"  %e23 = shufflevector {v} %e2, {v} %e3, <{2 * lanes} x i32> <{pair}>\n"
-            f"  %rot = shufflevector <{2 * lanes} x i16> %e01, <{2 * lanes} x i16> %e23,"
-            f" <64 x i32> <{rotation}>"
-        )
     tables = "\n".join(
-        f"  %t{j} = shufflevector <64 x i16> %rot, <64 x i16> poison, <{w} x i32> <{slices[j]}>"
+        f"  %t{j} = shufflevector <64 x i16> %rot, <64 x i16> poison, <{w} x i32> <"
+        + ", ".join(f"i32 {s}" for s in range(j * lanes, (j + 1) * lanes))
+        + ">"
         for j in range(parts)
     )
-    args = ", ".join(f"{v} %t{j}" for j in range(parts)) + "".join(
-        f", {v} undef" for _ in range(parts, 4)
-    )
+    args = ", ".join(f"{v} %t{j}" for j in range(parts))
+    first, second = edge_ir("i16", lanes)
     phi = f"@kvant_ldpc_phi{w}_int16"
     return f"""
 declare {v} @llvm.sadd.sat.v{w}i16({v}, {v})
@@ -193,28 +177,15 @@ entry:
   %act = load {v}, ptr %active, align 2
   %keep = icmp eq {v} %act, {_splat(1, w)}
   %s0 = load {v}, ptr %syn, align 2
-{loads}
-{joined}
+  %e = load <64 x i16>, ptr %table, align 2
+  %rot = shufflevector <64 x i16> %e, <64 x i16> poison, <64 x i32> <{rotation}>
 {tables}
   br label %in
 in:
   %k = phi i64 [ %lo, %entry ], [ %k1, %in ]
   %tot = phi {v} [ zeroinitializer, %entry ], [ %tot1, %in ]
   %sgn = phi {v} [ %s0, %entry ], [ %sgn1, %in ]
-  %vp = getelementptr i32, ptr %vars, i64 %k
-  %var = load i32, ptr %vp, align 4
-  %pvp = getelementptr [{w} x i16], ptr %post, i32 %var
-  %ahead = add i64 %k, 16
-  %inside = icmp slt i64 %ahead, %last
-  %kp = select i1 %inside, i64 %ahead, i64 %last
-  %vpp = getelementptr i32, ptr %vars, i64 %kp
-  %vf = load i32, ptr %vpp, align 4
-  %pfp = getelementptr [{w} x i16], ptr %post, i32 %vf
-  call void @llvm.prefetch.p0(ptr %pfp, i32 1, i32 3, i32 1)
-  %mkp = getelementptr [{w} x i16], ptr %msg, i64 %k
-  %j = sub i64 %k, %lo
-  %fp = getelementptr [{w} x i16], ptr %f, i64 %j
-  %pv = load {v}, ptr %pvp, align 2
+{first}  %pv = load {v}, ptr %pvp, align 2
   %mk = load {v}, ptr %mkp, align 2
   %mka = select <{w} x i1> %keep, {v} %mk, {v} zeroinitializer
   %val = call {v} @llvm.ssub.sat.v{w}i16({v} %pv, {v} %mka)
@@ -229,13 +200,7 @@ in:
 out:
   %q = phi i64 [ %lo, %in ], [ %q1, %out ]
   %par = phi {v} [ %s0, %in ], [ %par1, %out ]
-  %qvp = getelementptr i32, ptr %vars, i64 %q
-  %qv = load i32, ptr %qvp, align 4
-  %qpvp = getelementptr [{w} x i16], ptr %post, i32 %qv
-  %qmkp = getelementptr [{w} x i16], ptr %msg, i64 %q
-  %qj = sub i64 %q, %lo
-  %qfp = getelementptr [{w} x i16], ptr %f, i64 %qj
-  %wv = load {v}, ptr %qpvp, align 2
+{second}  %wv = load {v}, ptr %qpvp, align 2
   %fq = load {v}, ptr %qfp, align 2
   %ex = call {v} @llvm.usub.sat.v{w}i16({v} %tot1, {v} %fq)
   %mag = call {v} {phi}({v} %ex, {args})

@@ -57,8 +57,6 @@ __all__ = ["DecoderStats", "LaneDecoder"]
 _PHI = phi_log_table()
 _PHI_EXACT = phi_table()
 _PHI16 = int16_table()
-# int16-kernel messages (2^-8 units) as float-kernel messages (MESSAGE_UNIT = 2^-12): x 16, exact
-_INT16_TO_FLOAT_MESSAGES = np.int16(round(2.0**-UNIT_BITS / MESSAGE_UNIT))
 _PER_LANE = ("syn", "posterior", "messages", "active", "frame", "_unsatisfied", "_best",
              "_since", "_iterations", "_recent")  # fmt: skip
 
@@ -247,34 +245,26 @@ class LaneDecoder:
         self._iterations = np.zeros(lanes, np.int64)
         self._recent = np.zeros((self.progress_window + 1, lanes), np.int64)
 
-    def narrow(self, lanes: int, int16: bool | None = None) -> None:
-        """Move the frames into a layout of ``lanes`` lanes, keeping every frame's state bit
-        for bit: a pass left with few frames then sweeps no empty lanes. int16 lanes stay
-        int16 where ``lanes`` is one of :data:`~kvant.qkd._ldpc_int16.INT16_WIDTHS` (32, 16)
-        and ``int16`` is not False; else the frames move to float32 lanes (one of
-        :data:`~kvant.qkd._ldpc_simd.WIDTHS`) by exact conversion. Lane numbers change
-        (those of the frames become 0, 1, ...): call it between :meth:`run` calls only.
+    def narrow(self, lanes: int) -> None:
+        """Move the frames into a layout of ``lanes`` lanes of the same kind (one of
+        :data:`~kvant.qkd._ldpc_simd.WIDTHS` for float32 lanes, of
+        :data:`~kvant.qkd._ldpc_int16.INT16_WIDTHS` for int16 ones), keeping every frame's
+        state bit for bit: a pass left with few frames then sweeps no empty lanes. Lane
+        numbers change (those of the frames become 0, 1, ...): call it between :meth:`run`
+        calls only.
 
         Raises:
             ConfigError: ``lanes`` is not a width, or fewer than the frames held.
         """
         held = np.flatnonzero(self.frame >= 0)
-        was_int16 = self.int16
-        to_int16 = was_int16 and lanes in INT16_WIDTHS and int16 is not False
-        widths = INT16_WIDTHS if to_int16 else WIDTHS
+        widths = INT16_WIDTHS if self.int16 else WIDTHS
         if lanes not in widths or lanes < held.size:
             raise ConfigError(f"cannot move {held.size} frames to {lanes} lanes (widths {widths})")
         old = {name: getattr(self, name) for name in _PER_LANE}
-        self._allocate(lanes, to_int16)
-        converting = was_int16 and not to_int16
+        self._allocate(lanes, self.int16)
         for name, values in old.items():
             new = getattr(self, name)
-            taken = np.take(values, held, axis=-1)  # 1.7x faster than [..., held]
-            if converting and name == "posterior":  # int16 units -> float32, exact
-                taken = taken.astype(np.float32) / np.float32(2**UNIT_BITS)
-            elif converting and name == "messages":  # 2^-8 units -> 2^-12 units, exact
-                taken = taken * _INT16_TO_FLOAT_MESSAGES
-            new[..., : held.size] = taken
+            new[..., : held.size] = np.take(values, held, axis=-1)  # 1.7x faster than [..., held]
             new[..., held.size :] = 0
         self.frame[held.size :] = -1
         self.syn[:, held.size :] = 1.0

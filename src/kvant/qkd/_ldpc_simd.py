@@ -99,6 +99,41 @@ def check_name(flavour: Flavour, lanes: int = LANES) -> str:
     return f"kvant_ldpc_check{lanes}_{flavour}"
 
 
+def edge_ir(real: str, lanes: int) -> tuple[str, str]:
+    """The addressing of an edge in both passes of a check update, shared by the float32 and
+    int16 kernels: pass 1 reads edge ``%k``'s bit and addresses its posterior row ``%pvp``
+    (prefetching the row of the edge :data:`_PREFETCH_EDGES` ahead), message row ``%mkp`` and
+    scratch row ``%fp``; pass 2 the same for edge ``%q`` (``%qpvp``, ``%qmkp``, ``%qfp``).
+    Posterior and scratch rows hold ``lanes`` values of IR type ``real``, message rows i16.
+
+    >>> "%pfp = getelementptr [32 x i16]" in edge_ir("i16", 32)[0]
+    True
+    """
+    row, messages = f"[{lanes} x {real}]", f"[{lanes} x i16]"
+    first = f"""  %vp = getelementptr i32, ptr %vars, i64 %k
+  %var = load i32, ptr %vp, align 4
+  %pvp = getelementptr {row}, ptr %post, i32 %var
+  %ahead = add i64 %k, {_PREFETCH_EDGES}
+  %inside = icmp slt i64 %ahead, %last
+  %kp = select i1 %inside, i64 %ahead, i64 %last
+  %vpp = getelementptr i32, ptr %vars, i64 %kp
+  %vf = load i32, ptr %vpp, align 4
+  %pfp = getelementptr {row}, ptr %post, i32 %vf
+  call void @llvm.prefetch.p0(ptr %pfp, i32 1, i32 3, i32 1)
+  %mkp = getelementptr {messages}, ptr %msg, i64 %k
+  %j = sub i64 %k, %lo
+  %fp = getelementptr {row}, ptr %f, i64 %j
+"""
+    second = f"""  %qvp = getelementptr i32, ptr %vars, i64 %q
+  %qv = load i32, ptr %qvp, align 4
+  %qpvp = getelementptr {row}, ptr %post, i32 %qv
+  %qmkp = getelementptr {messages}, ptr %msg, i64 %q
+  %qj = sub i64 %q, %lo
+  %qfp = getelementptr {row}, ptr %f, i64 %qj
+"""
+    return first, second
+
+
 def check_ir(flavour: Flavour, lanes: int = LANES) -> str:
     """LLVM IR of one check update on ``lanes`` lanes (16, 8 or 4; the syndrome enters as the
     sign bit of ``syn``), with the phi lookup of ``flavour`` (:mod:`kvant.qkd._ldpc_phi_ir`).
@@ -126,6 +161,7 @@ def check_ir(flavour: Flavour, lanes: int = LANES) -> str:
             f"  %ex0 = select <{lanes} x i1> %pos, {fv} %ex, {fv} zeroinitializer\n",
         )
     )
+    first, second = edge_ir("float", lanes)
     return f"""
 declare {iv} @llvm.smax.v{lanes}i32({iv}, {iv})
 declare {iv} @llvm.smin.v{lanes}i32({iv}, {iv})
@@ -150,20 +186,7 @@ in:
   %k = phi i64 [ %lo, %entry ], [ %k1, %in ]
   %tot = phi {fv} [ zeroinitializer, %entry ], [ %tot1, %in ]
   %sgn = phi {iv} [ %s0, %entry ], [ %sgn1, %in ]
-  %vp = getelementptr i32, ptr %vars, i64 %k
-  %v = load i32, ptr %vp, align 4
-  %pvp = getelementptr [{lanes} x float], ptr %post, i32 %v
-  %ahead = add i64 %k, {_PREFETCH_EDGES}
-  %inside = icmp slt i64 %ahead, %last
-  %kp = select i1 %inside, i64 %ahead, i64 %last
-  %vpp = getelementptr i32, ptr %vars, i64 %kp
-  %vf = load i32, ptr %vpp, align 4
-  %pfp = getelementptr [{lanes} x float], ptr %post, i32 %vf
-  call void @llvm.prefetch.p0(ptr %pfp, i32 1, i32 3, i32 1)
-  %mkp = getelementptr [{lanes} x i16], ptr %msg, i64 %k
-  %j = sub i64 %k, %lo
-  %fp = getelementptr [{lanes} x float], ptr %f, i64 %j
-  %pv = load {fv}, ptr %pvp, align 4
+{first}  %pv = load {fv}, ptr %pvp, align 4
   %mkq = load <{lanes} x i16>, ptr %mkp, align 2
   %mkf = sitofp <{lanes} x i16> %mkq to {fv}
   %mk = fmul contract {fv} %mkf, {unit}
@@ -185,13 +208,7 @@ mid:
 out:
   %q = phi i64 [ %lo, %mid ], [ %q1, %out ]
   %par = phi {iv} [ %s0, %mid ], [ %par1, %out ]
-  %qvp = getelementptr i32, ptr %vars, i64 %q
-  %qv = load i32, ptr %qvp, align 4
-  %qpvp = getelementptr [{lanes} x float], ptr %post, i32 %qv
-  %qmkp = getelementptr [{lanes} x i16], ptr %msg, i64 %q
-  %qj = sub i64 %q, %lo
-  %qfp = getelementptr [{lanes} x float], ptr %f, i64 %qj
-  %w = load {fv}, ptr %qpvp, align 4
+{second}  %w = load {fv}, ptr %qpvp, align 4
   %fq = load {fv}, ptr %qfp, align 4
   %ex = fsub {fv} %tot1, %fq
 {positive}  %mag = call {fv} @{phi}({fv} {excess}, ptr %table)
