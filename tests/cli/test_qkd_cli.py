@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
 import pytest
 
 from kvant.cli import main
+from kvant.cli._output import PIPE_WIDTH, _width, console
 
 
 def _run(args: list[str]) -> int:
@@ -40,11 +42,29 @@ def test_link_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert data["measured_gain"][0] == pytest.approx(data["model_gain"][0], rel=0.03)
 
 
-def test_link_tables(capsys: pytest.CaptureFixture[str]) -> None:
+def test_link_tables(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(console, "width", PIPE_WIDTH)  # as printed to a pipe
     assert _run(["qkd", "link", "--distance-km", "25", "--pulses", "1000000", "--seed", "1"]) == 0
     out = capsys.readouterr().out
     for text in ("gain Q", "QBER E", "single-photon bounds", "asymptotic (GLLP)", "PLOB"):
         assert text in out
+    assert "\u2026" not in out  # no cell cut short: at 80 columns "4.0329e-02" was "4.0329e..."
+    assert "intensity" in out
+
+
+def test_a_pipe_gets_whole_tables_and_columns_wins(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Pipe(io.StringIO):
+        pass
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    assert _width(Pipe()) == PIPE_WIDTH
+    assert _width(Terminal()) is None  # Rich reads the terminal's own width
+    monkeypatch.setenv("COLUMNS", "100")
+    assert _width(Pipe()) is None  # Rich takes COLUMNS
 
 
 @pytest.mark.parametrize(
