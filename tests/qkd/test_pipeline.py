@@ -20,6 +20,7 @@ from kvant.qkd import (
     PipelineConfig,
     ReconciliationResult,
     SourceConfig,
+    WegmanCarterAuthenticator,
     iter_detections,
     protocol_source,
 )
@@ -154,3 +155,20 @@ def test_bad_configuration() -> None:
     assert Pipeline(SourceConfig((0.6, 0.2, 0.0), (0.8, 0.1, 0.1))).reconciler.name == (
         "cascade-improved"
     )
+
+
+def test_pipeline_inputs_of_the_wrong_kind_get_a_clear_error() -> None:
+    source = SourceConfig((0.5, 0.1, 0.0), (0.6, 0.2, 0.2))
+    with pytest.raises(ConfigError, match="SourceConfig"):
+        Pipeline("bb84")  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="PipelineConfig"):
+        Pipeline(source, {"reconciler": "ldpc"})  # type: ignore[arg-type]
+    pipeline = Pipeline(source)
+    for seed in ("x", -1, 1.5):
+        with pytest.raises(ConfigError, match="seed must be"):
+            pipeline.process([], seed=seed)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="KeyPool"):
+        WegmanCarterAuthenticator(None)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="payload is bytes"):
+        ClassicalChannel().send("alice", "x", "text")  # type: ignore[arg-type]
+    assert pipeline.authentication_key_bits == (8 * 8192, 8 * 8192)  # nothing was spent

@@ -57,6 +57,10 @@ def test_sift_rejects_mixed_or_missing_records() -> None:
     odd = Detections.from_arrays(0, 4, [4], [0], [0])
     with pytest.raises(ConfigError):
         sift([_record(0, rng), odd])
+    with pytest.raises(ConfigError, match="got str"):  # a path or a name by mistake
+        sift("detections.npz")  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="got dict"):
+        sift([_record(0, rng), {"alice_bit": [0]}])  # type: ignore[list-item]
 
 
 def test_sifted_key_round_trip_and_validation() -> None:

@@ -181,6 +181,11 @@ class WegmanCarterAuthenticator:
     """
 
     def __init__(self, pool: KeyPool) -> None:
+        if not isinstance(pool, KeyPool):
+            raise ConfigError(
+                f"an authenticator draws its keys from a KeyPool (KeyPool(preshared_key)), got "
+                f"{type(pool).__name__}"
+            )
         self._pool = pool
         self._hash_key = int.from_bytes(pool.take(HASH_KEY_BYTES), "little")
         self._next_counter = {"alice": 0, "bob": 0}

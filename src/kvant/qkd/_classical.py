@@ -70,6 +70,10 @@ class ClassicalChannel:
         """
         if sender not in ("alice", "bob"):
             raise ConfigError(f"sender must be 'alice' or 'bob', got {sender!r}")
+        if not isinstance(payload, bytes | bytearray | memoryview):
+            raise ConfigError(
+                f"a message payload is bytes (numpy: array.tobytes()), got {type(payload).__name__}"
+            )
         if not 0 <= leaked_bits <= 8 * len(payload):
             raise ConfigError(
                 f"leaked_bits must be in [0, {8 * len(payload)}] for a {len(payload)}-byte "

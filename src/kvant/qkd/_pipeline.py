@@ -146,6 +146,13 @@ class Pipeline:
         preshared_key: bytes | None = None,
         tamper: Callable[[Message], Message] | None = None,
     ) -> None:
+        if not isinstance(source, SourceConfig):
+            raise ConfigError(
+                "Pipeline needs the link's SourceConfig (for instance LinkConfig.source), got "
+                f"{type(source).__name__}"
+            )
+        if config is not None and not isinstance(config, PipelineConfig):
+            raise ConfigError(f"config must be a PipelineConfig, got {type(config).__name__}")
         if source.num_intensities != 3:
             raise ConfigError(
                 "the pipeline's finite-key bound (Lim et al. 2014) needs three intensities "
@@ -183,6 +190,14 @@ class Pipeline:
                 reconciliation-failed, verification-failed, authentication-failed,
                 authentication-key-exhausted or key-length-not-positive.
         """
+        if not (
+            seed is None
+            or isinstance(seed, np.random.Generator)
+            or (isinstance(seed, int | np.integer) and seed >= 0)
+        ):
+            raise ConfigError(
+                f"seed must be a non-negative integer, a numpy Generator or None, got {seed!r}"
+            )
         cfg, rng, times = self.config, np.random.default_rng(seed), {}
         pools = self._pools
         before = pools[0].consumed_bits

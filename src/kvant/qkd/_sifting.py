@@ -112,7 +112,8 @@ def sift(
         The sifted key and test bits.
 
     Raises:
-        ConfigError: for no records, or records with different numbers of intensities.
+        ConfigError: for no records, anything else than records, or records with different
+            numbers of intensities.
 
     >>> from kvant.qkd import Detections
     >>> d = Detections.from_arrays(0, 8, [8], [1, 3, 6], [0, 0, 0], alice_bit=[1, 0, 1],
@@ -124,6 +125,12 @@ def sift(
     blocks = [detections] if isinstance(detections, Detections) else list(detections)
     if not blocks:
         raise ConfigError("sift needs at least one Detections record")
+    strays = sorted({type(b).__name__ for b in blocks if not isinstance(b, Detections)})
+    if strays:
+        raise ConfigError(
+            f"sift takes Detections records (from kvant.qkd.iter_detections or "
+            f"Detections.from_arrays), got {', '.join(strays)}"
+        )
     if len({b.sent_per_intensity.size for b in blocks}) != 1:
         raise ConfigError("all Detections records must have the same number of intensities")
     counts = [b.num_detections for b in blocks]
