@@ -50,7 +50,7 @@ from numpy.typing import NDArray
 from kvant.qkd._ldpc_kernels import phi_log_table
 from kvant.qkd._ldpc_phi_ir import splat
 from kvant.qkd._ldpc_simd import check_intrinsic, check_layout, checks_loop, edge_ir
-from kvant.qkd._llvm_ir import host_features, parses
+from kvant.qkd._llvm_ir import cache_follows, host_features, parses
 
 __all__ = [
     "INT16_KERNEL",
@@ -260,6 +260,8 @@ if INT16_KERNEL:
         else:
             _checks16(check_start, check_vars, syn, posterior, messages, active, table,
                       unsatisfied, scratch)  # fmt: skip
+
+    cache_follows(sweep_int16, check_ir(32), check_ir(16))
 
 else:
 

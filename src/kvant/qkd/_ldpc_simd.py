@@ -68,7 +68,7 @@ from kvant.qkd._ldpc_phi_ir import (
     splat,
     vectors,
 )
-from kvant.qkd._llvm_ir import host_features, parses
+from kvant.qkd._llvm_ir import cache_follows, host_features, parses
 
 __all__ = [
     "FLAVOUR",
@@ -399,6 +399,7 @@ def sweep_vector(  # pragma: no cover - compiled
 
 
 _body = njit(inline="always")(_sweep_with(FLAVOUR))
+cache_follows(sweep_vector, *(check_ir(FLAVOUR, n) for n in WIDTHS))
 
 
 def vector_sweep(flavour: Flavour) -> Callable[..., None]:

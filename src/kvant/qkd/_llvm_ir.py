@@ -4,12 +4,14 @@ instructions the CPU that Numba compiles for has."""
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
 from typing import Any
 
 import llvmlite.binding as llvm  # type: ignore[import-untyped]
 import numba
 
-__all__ = ["host_features", "parses"]
+__all__ = ["cache_follows", "host_features", "parses"]
 
 
 def parses(text: str) -> bool:
@@ -31,3 +33,31 @@ def host_features() -> Any:
     code must not use this one's instructions)."""
     cpu = getattr(numba.config, "CPU_NAME", None)
     return llvm.get_host_cpu_features() if cpu in (None, "host") else {}
+
+
+def cache_follows(dispatcher: Any, *texts: str) -> bool:
+    """Drop ``dispatcher``'s on-disk Numba cache when the IR ``texts`` it embeds changed.
+
+    Numba keys a cached function on its own source file alone, but a kernel's IR is built by
+    functions in other modules (:mod:`kvant.qkd._ldpc_phi_ir`, :mod:`kvant.qkd._ldpc_simd`'s
+    ``edge_ir``): after an edit there the cache would go on serving the old machine code. A
+    stamp beside the cache index keeps the SHA-256 of the texts; a different one flushes the
+    index (the next call compiles afresh). Returns whether it flushed. Without a disk cache,
+    or where the cache directory cannot be written, it does nothing (Numba then compiles in
+    memory anyway).
+    """
+    cache = getattr(dispatcher, "_cache", None)
+    index = getattr(getattr(cache, "_cache_file", None), "_index_path", None)
+    if cache is None or index is None:
+        return False
+    stamp = Path(index).with_suffix(".ir-sha256")
+    digest = hashlib.sha256("\0".join(texts).encode()).hexdigest()
+    try:
+        if stamp.exists() and stamp.read_text() == digest:
+            return False
+        cache.flush()
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        stamp.write_text(digest)
+    except OSError:
+        return False
+    return True
