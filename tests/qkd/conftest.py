@@ -24,6 +24,10 @@ BRIGHT_LINK = LinkConfig(
 )
 
 
+Pair = Callable[[int, float, int], tuple[np.ndarray, np.ndarray]]
+"""The ``noisy_pair`` fixture: (length, QBER, seed) -> (Alice's key, Bob's noisy copy)."""
+
+
 @pytest.fixture(scope="session")
 def bright_detections() -> list[Detections]:
     """4e6 pulses through :data:`BRIGHT_LINK` (about 2e5 sifted key bits at QBER 1%)."""
@@ -37,6 +41,6 @@ def _noisy_pair(n: int, qber: float, seed: int) -> tuple[np.ndarray, np.ndarray]
 
 
 @pytest.fixture(scope="session")
-def noisy_pair() -> Callable[[int, float, int], tuple[np.ndarray, np.ndarray]]:
+def noisy_pair() -> Pair:
     """(n, qber, seed) -> Alice's random key and Bob's copy with independent flips."""
     return _noisy_pair

@@ -4,8 +4,6 @@ efficiencies within the published ranges (Brassard & Salvail 1993; Martinez-Mate
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -21,7 +19,7 @@ from kvant.qkd import (
     pass_order,
 )
 
-Pair = Callable[[int, float, int], tuple[np.ndarray, np.ndarray]]
+from .conftest import Pair
 
 
 def test_is_a_reconciler() -> None:

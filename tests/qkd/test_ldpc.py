@@ -8,7 +8,6 @@ import itertools
 import math
 import platform
 import re
-from collections.abc import Callable
 
 import llvmlite.binding as llvm  # type: ignore[import-untyped]
 import numba
@@ -55,7 +54,8 @@ from kvant.qkd._ldpc_simd import (
 from kvant.qkd._ldpc_start import NEEDED_EFFICIENCY, predicted_efficiency
 from kvant.qkd._llvm_ir import parses
 
-Pair = Callable[[int, float, int], tuple[np.ndarray, np.ndarray]]
+from .conftest import Pair
+
 SMALL = 2048
 TINY = 1024
 

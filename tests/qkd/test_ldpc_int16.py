@@ -27,7 +27,8 @@ from kvant.qkd._ldpc_int16 import (
 from kvant.qkd._ldpc_kernels import set_column
 from kvant.qkd._ldpc_lanes import LaneDecoder
 
-Pair = Callable[[int, float, int], tuple[np.ndarray, np.ndarray]]
+from .conftest import Pair
+
 SMALL = 2048
 needs_kernel = pytest.mark.skipif(
     not INT16_KERNEL, reason="the int16 kernel needs AVX512-FP16 and AVX512-BW on this CPU"

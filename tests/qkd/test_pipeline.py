@@ -14,7 +14,10 @@ from kvant.qkd import (
     CascadeReconciler,
     ClassicalChannel,
     Detections,
+    FibreConfig,
     KeyBlock,
+    LdpcReconciler,
+    LinkConfig,
     Message,
     Pipeline,
     PipelineConfig,
@@ -164,9 +167,16 @@ def test_pipeline_inputs_of_the_wrong_kind_get_a_clear_error() -> None:
     with pytest.raises(ConfigError, match="PipelineConfig"):
         Pipeline(source, {"reconciler": "ldpc"})  # type: ignore[arg-type]
     pipeline = Pipeline(source)
-    for seed in ("x", -1, 1.5):
+    bits = np.zeros(64, np.uint8)
+    link = LinkConfig(source, FibreConfig(2.0))
+    for seed in ("x", -1, 1.5, True):  # every stage that takes a seed says so, none crashes
         with pytest.raises(ConfigError, match="seed must be"):
             pipeline.process([], seed=seed)  # type: ignore[arg-type]
+        for reconciler in (CascadeReconciler("improved"), LdpcReconciler(2048)):
+            with pytest.raises(ConfigError, match="seed must be"):
+                reconciler.reconcile(bits, bits, 0.02, ClassicalChannel(), seed=seed)  # type: ignore[arg-type]
+        with pytest.raises(ConfigError, match="seed must be"):
+            next(iter_detections(link, 1000, seed=seed))  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="KeyPool"):
         WegmanCarterAuthenticator(None)  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="payload is bytes"):

@@ -33,6 +33,7 @@ from numpy.typing import NDArray
 from kvant.errors import ConfigError
 from kvant.qkd._cascade_kernels import cascade_kernel, half_mask, half_order, inverse, shuffle
 from kvant.qkd._classical import ClassicalChannel
+from kvant.qkd._random import generator
 from kvant.qkd._reconcile import ReconciliationResult, check_keys
 
 __all__ = ["CascadePass", "CascadeReconciler", "cascade_passes", "pass_order"]
@@ -139,7 +140,7 @@ class CascadeReconciler:
         start = time.perf_counter()
         alice, bob = check_keys(alice_key, bob_key, qber_estimate)
         n = alice.size
-        rng = np.random.default_rng(seed)
+        rng = generator(seed)
         passes = cascade_passes(self.variant, n, qber_estimate, rng)
         sent = len(channel.messages)
         seeds = np.asarray([(p.block_size, p.seed) for p in passes], dtype="<u8")

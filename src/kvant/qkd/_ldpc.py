@@ -76,6 +76,7 @@ from kvant.qkd._ldpc_phi_ir import Flavour
 from kvant.qkd._ldpc_simd import FLAVOUR, LANES, WIDTHS
 from kvant.qkd._ldpc_start import predicted_efficiency
 from kvant.qkd._polyhash import poly_hash
+from kvant.qkd._random import generator
 from kvant.qkd._reconcile import ReconciliationResult, check_keys
 
 __all__ = ["LdpcReconciler"]
@@ -463,7 +464,7 @@ class LdpcReconciler:
         """
         start = time.perf_counter()
         alice, bob = check_keys(alice_key, bob_key, qber_estimate)
-        rng = np.random.default_rng(seed)
+        rng = generator(seed)
         sent = len(channel.messages)
         if alice.size == 0:  # nothing to reconcile, nothing disclosed
             empty = ReconciliationResult(

@@ -46,9 +46,9 @@ def cache_follows(dispatcher: Any, *texts: str) -> bool:
     or where the cache directory cannot be written, it does nothing (Numba then compiles in
     memory anyway).
     """
-    cache = getattr(dispatcher, "_cache", None)
+    cache: Any = getattr(dispatcher, "_cache", None)
     index = getattr(getattr(cache, "_cache_file", None), "_index_path", None)
-    if cache is None or index is None:
+    if index is None:  # a plain function, or Numba's NullCache (no disk cache)
         return False
     stamp = Path(index).with_suffix(".ir-sha256")
     digest = hashlib.sha256("\0".join(texts).encode()).hexdigest()

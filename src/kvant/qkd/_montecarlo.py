@@ -24,6 +24,7 @@ from kvant.qkd._channel import BOTH, ONLY0, ONLY1, outcome_table
 from kvant.qkd._config import LinkConfig
 from kvant.qkd._detections import Detections, Tally
 from kvant.qkd._memory import MemoryState, apply_memory
+from kvant.qkd._random import generator
 
 __all__ = ["DEFAULT_BLOCK_PULSES", "iter_detections", "simulate_tally"]
 
@@ -125,7 +126,7 @@ def iter_detections(
     (3, 3000000)
     """
     _check(pulses, block_pulses)
-    rng = np.random.default_rng(seed)
+    rng = generator(seed)
     cats = _categories(link, attack)
     click_threshold = cats.thresholds[cats.num_click - 1]
     click_bounds = cats.thresholds[: cats.num_click]

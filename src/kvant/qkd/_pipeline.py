@@ -32,6 +32,7 @@ from kvant.qkd._detections import Detections
 from kvant.qkd._estimation import estimate_parameters
 from kvant.qkd._finite import lim_key_length
 from kvant.qkd._keyblock import EpsilonBudget, KeyBlock, Leakage
+from kvant.qkd._random import generator
 from kvant.qkd._reconcile import Reconciler
 from kvant.qkd._sifting import sift
 from kvant.qkd._toeplitz import FftBackend, FftPlanning, amplify_privacy
@@ -190,15 +191,7 @@ class Pipeline:
                 reconciliation-failed, verification-failed, authentication-failed,
                 authentication-key-exhausted or key-length-not-positive.
         """
-        if not (
-            seed is None
-            or isinstance(seed, np.random.Generator)
-            or (isinstance(seed, int | np.integer) and seed >= 0)
-        ):
-            raise ConfigError(
-                f"seed must be a non-negative integer, a numpy Generator or None, got {seed!r}"
-            )
-        cfg, rng, times = self.config, np.random.default_rng(seed), {}
+        cfg, rng, times = self.config, generator(seed), {}
         pools = self._pools
         before = pools[0].consumed_bits
         channel = ClassicalChannel(
