@@ -221,6 +221,47 @@ def throughput(repeats: int, quick: bool) -> list[dict[str, Any]]:
     return rows
 
 
+def _toeplitz_methods(
+    x: np.ndarray, seed: np.ndarray, m: int, ffts: list[str]
+) -> dict[str, Callable[[], Any]]:
+    """The modified Toeplitz hash of x by each method, as calls to time."""
+    methods: dict[str, Callable[[], Any]] = {}
+    if clmul_flavours():
+        methods["clmul-split"] = lambda: x[:m] ^ clmul_product(seed, x[m:], m)
+        methods["clmul-schoolbook"] = lambda: x[:m] ^ clmul_product(seed, x[m:], m, split_bits=0)
+    for backend in ffts:
+        methods[backend] = lambda b=backend: toeplitz_hash(x, seed, m, backend=b)
+    return methods
+
+
+def toeplitz_scaling(repeats: int, quick: bool) -> list[dict[str, Any]]:
+    """The modified Toeplitz hash (output 0.4 n) at 1, 4 and 10 Mbit of input: the split
+    carry-less product (the default), the schoolbook one it replaces above
+    ``SPLIT_BITS`` and the FFTs (FFTW with estimated plans; scipy up to 4 Mbit), with each
+    one's ratio to the split product's time."""
+    rows: list[dict[str, Any]] = []
+    rng = np.random.default_rng(3)
+    fft = ["pyfftw"] if importlib.util.find_spec("pyfftw") else []
+    for n in (1_000_000,) if quick else (1_000_000, 4_000_000, 10_000_000):
+        m = int(0.4 * n)
+        x = rng.integers(0, 2, n, dtype=np.uint8)
+        seed = rng.integers(0, 2, n - 1, dtype=np.uint8)
+        methods = _toeplitz_methods(x, seed, m, fft + (["scipy"] if n <= 4_000_000 else []))
+        times = {}
+        for name, run in methods.items():
+            run()  # compile, plan
+            times[name] = _median_time(run, repeats if n < 10_000_000 else min(repeats, 3))
+            rows.append({
+                "stage": f"toeplitz-modified-{n // 1_000_000}mbit-{name}", "bits": n,
+                "output_bits": m, "seconds": times[name], "bps": n / times[name],
+                "cpu_seconds": _cpu(), "cpu_bps": n / _cpu(),
+            })  # fmt: skip
+        for row in rows[-len(methods) :]:
+            split = times.get("clmul-split")
+            row["ratio_to_split"] = row["seconds"] / split if split else None
+    return rows
+
+
 LDPC_SETTINGS: tuple[dict[str, float], ...] = (
     {"stall_iterations": 6, "progress_ratio": 0.0, "step_efficiency": 0.02},  # before
     {"stall_iterations": 3, "progress_ratio": 0.0, "step_efficiency": 0.02},
@@ -398,19 +439,29 @@ def pipeline(repeats: int, quick: bool) -> list[dict[str, Any]]:
         DetectorConfig(0.9, 1e-7, 0.0, 0.0),
         0.02,
     )
-    pulses = 4_000_000 if quick else 20_000_000
+    rows = []
+    for pulses in (4_000_000,) if quick else (20_000_000, 80_000_000):
+        rows += _pipeline_rows(link, pulses, repeats)
+    return rows
+
+
+def _pipeline_rows(link: LinkConfig, pulses: int, repeats: int) -> list[dict[str, Any]]:
+    """The whole pipeline on one block of ``pulses`` (20 M: 1.09 Mbit sifted, 80 M: 4.36)."""
     detections = list(iter_detections(link, pulses, seed=5))
     rows = []
+    size = "" if pulses <= 20_000_000 else f"-{pulses // 20_000_000}x-block"
     for method in ("cascade-improved", "cascade-original", "ldpc"):
+        if size and method == "cascade-original":
+            continue
         pipe = Pipeline(link.source, PipelineConfig(reconciler=method, fft_planning="measure"))
         blocks: list[Any] = []
-        reps = 1 if method == "ldpc" else repeats
+        reps = 3 if size else 1 if method == "ldpc" else repeats  # a big block: 1-2 s each
         seconds = _median_time(
             lambda p=pipe, b=blocks: b.append(p.process(detections, seed=7)), reps
         )
         block = blocks[-1]
         rows.append({
-            "stage": f"pipeline-{method}", "pulses": pulses, "bits": block.sifted_bits,
+            "stage": f"pipeline-{method}{size}", "pulses": pulses, "bits": block.sifted_bits,
             "seconds": seconds, "bps": block.sifted_bits / seconds, "key_bits": block.key_bits,
             "cpu_seconds": _cpu(), "cpu_bps": block.sifted_bits / _cpu(),
             "qber": block.qber, "efficiency": block.efficiency,
@@ -529,6 +580,10 @@ def main() -> None:
         "--sweeps", action="store_true", help="only the per-flavour decoder sweep timings"
     )
     parser.add_argument(
+        "--toeplitz-only", action="store_true",
+        help="only the Toeplitz hash at 1, 4 and 10 Mbit (split, schoolbook, FFT)",
+    )  # fmt: skip
+    parser.add_argument(
         "--rates", type=float, nargs="+", default=(),
         help="with --ldpc-needed: only these code rates (default: all)",
     )  # fmt: skip
@@ -545,9 +600,10 @@ def main() -> None:
     if args.ldpc_needed:
         print(ldpc_needed_efficiency(args.frame_bits, rates=tuple(args.rates)))
         return
-    sweeps = sweep_flavours(args.repeats, args.quick)
-    print(f"{'decoder sweep (16 frames, 392k edges)':40} {'ms min':>8} {'ms med':>8}"
-          f" {'edge upd/s':>11} {'x plain':>8}")  # fmt: skip
+    sweeps = [] if args.toeplitz_only else sweep_flavours(args.repeats, args.quick)
+    if sweeps:
+        print(f"{'decoder sweep (16 frames, 392k edges)':40} {'ms min':>8} {'ms med':>8}"
+              f" {'edge upd/s':>11} {'x plain':>8}")  # fmt: skip
     for row in sweeps:
         mark = " (this CPU's default)" if row["host_default"] else ""
         print(
@@ -555,15 +611,18 @@ def main() -> None:
             f" {row['cpu_seconds_median'] * 1e3:>8.2f}"
             f" {row['edge_updates_per_cpu_second']:>11.3g} {row['ratio_to_plain']:>8.1f}{mark}"
         )
-    print()
+    print() if sweeps else None
     if args.sweeps:
         if args.out:
             args.out.write_text(json.dumps({"decoder_sweeps": sweeps}, indent=2))
         return
-    if args.ldpc_only:
+    if args.toeplitz_only:
+        rows, effs = toeplitz_scaling(args.repeats, args.quick), []
+    elif args.ldpc_only:
         rows, effs = ldpc_decoder(args.quick), ldpc_efficiency(args.quick)
     else:
-        rows = throughput(args.repeats, args.quick) + pipeline(args.repeats, args.quick)
+        rows = throughput(args.repeats, args.quick) + toeplitz_scaling(args.repeats, args.quick)
+        rows += pipeline(args.repeats, args.quick)
         effs = efficiency(args.quick) + ldpc_efficiency(args.quick)
     print(
         f"{'stage':40} {'bits':>10} {'wall s':>8} {'Mbit/s':>8} {'cpu s':>8} {'Mbit/s':>8}  notes"
@@ -581,11 +640,14 @@ def main() -> None:
             )
         if "first_call_seconds" in row:
             note = f"first call {row['first_call_seconds']:.2f} s"
+        if row.get("ratio_to_split"):
+            note = f"{row['ratio_to_split']:.2f}x the split product's time"
         print(
             f"{row['stage']:40} {row['bits']:>10,} {row['seconds']:>8.4f} {row['bps'] / 1e6:>8.2f}"
             f" {row['cpu_seconds']:>8.4f} {row['cpu_bps'] / 1e6:>8.2f}  {note}"
         )
-    print(f"\n{'method':20} " + " ".join(f"{q:>7.3f}" for q in (0.005, 0.01, 0.02, 0.05, 0.10)))
+    if effs:
+        print(f"\n{'method':20} " + " ".join(f"{q:>7.3f}" for q in (0.005, 0.01, 0.02, 0.05, 0.1)))
     for method in dict.fromkeys(r["method"] for r in effs):
         values = [r["efficiency"] for r in effs if r["method"] == method]
         print(f"{method:20} " + " ".join(f"{v:>7.3f}" for v in values))
