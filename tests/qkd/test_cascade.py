@@ -97,6 +97,53 @@ def test_leakage_is_exactly_the_parities_alice_sent(variant: str, noisy_pair: Pa
         assert int(alice[orders[p][start:end]].sum() % 2) == parity
 
 
+def test_a_long_key_is_reconciled_in_chunks_each_with_its_own_transcript(
+    noisy_pair: Pair,
+) -> None:
+    alice, bob = noisy_pair(12_001, 0.03, 4)
+    channel = ClassicalChannel()
+    result = CascadeReconciler(chunk_bits=5000).reconcile(alice, bob, 0.03, channel, seed=6)
+    np.testing.assert_array_equal(result.bob_key, alice)
+    assert result.messages == len(channel.messages) == 9  # 3 chunks of 4000, 4000, 4001 bits
+    rng = np.random.default_rng(6)  # the chunks draw their passes in turn
+    leaked = 0
+    for chunk, (lo, hi) in enumerate([(0, 4000), (4000, 8000), (8000, 12_001)]):
+        seeds, requests, parities = channel.messages[3 * chunk : 3 * chunk + 3]
+        passes = cascade_passes("improved", hi - lo, 0.03, rng)
+        assert np.frombuffer(seeds.payload, "<u8").reshape(-1, 2).tolist() == [
+            [p.block_size, p.seed] for p in passes
+        ]
+        rows = np.frombuffer(requests.payload, "<i4").reshape(3, -1)
+        bits = np.unpackbits(np.frombuffer(parities.payload, np.uint8), count=rows.shape[1])
+        orders = [pass_order(p, i, hi - lo) for i, p in enumerate(passes)]
+        for (i, start, end), parity in zip(rows.T, bits, strict=True):
+            assert int(alice[lo:hi][orders[i][start:end]].sum() % 2) == parity
+        leaked += rows.shape[1]
+    assert result.leaked_bits == leaked == channel.leaked_bits
+
+
+def test_chunks_are_the_parts_reconciled_one_after_another(noisy_pair: Pair) -> None:
+    alice, bob = noisy_pair(30_000, 0.02, 7)
+    whole = CascadeReconciler(chunk_bits=10_000).reconcile(
+        alice, bob, 0.02, ClassicalChannel(), seed=8
+    )
+    rng, parts = np.random.default_rng(8), []
+    for lo in (0, 10_000, 20_000):
+        sl = slice(lo, lo + 10_000)
+        parts.append(
+            CascadeReconciler().reconcile(alice[sl], bob[sl], 0.02, ClassicalChannel(), seed=rng)
+        )
+    assert whole.leaked_bits == sum(p.leaked_bits for p in parts)
+    assert whole.errors_corrected == sum(p.errors_corrected for p in parts)
+    assert whole.rounds == 14
+
+
+@pytest.mark.parametrize("chunk_bits", [0, -5, 2.5, True, "big"])
+def test_chunk_bits_must_be_a_positive_integer(chunk_bits: object) -> None:
+    with pytest.raises(ConfigError, match="chunk_bits must be a positive integer"):
+        CascadeReconciler(chunk_bits=chunk_bits)  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize(
     ("variant", "low", "high"), [("original", 1.05, 1.22), ("improved", 1.0, 1.10)]
 )

@@ -15,6 +15,13 @@ parity bit Alice discloses:
 In both, Alice's total parity is known after pass 0, so the last block of each later pass
 is inferred instead of disclosed (block parity inference, as in cascade-python).
 
+A key longer than ``chunk_bits`` (default 2^18) is cut into nearly equal chunks, each
+reconciled on its own (its own passes and messages): a pass shuffles the whole key, and past
+the CPU's cache every step of the cascade is a cache miss. 10 Mbit keys on one core, one run:
+12.2 / 13.8 / 11.7 Mbit/s whole at QBER 1 / 2 / 5%, 33.9 / 28.4 / 23.9 Mbit/s in chunks of
+2^18 bits, for f + 0.0002 / + 0.0006 / + 0.0001 (each chunk's last blocks and half passes are
+paid again; half passes per chunk also leave fewer errors to each of them).
+
 Leakage is the number of parities Alice sends; Bob's requests (which block, which half) are
 public choices that do not depend on Alice's key beyond those parities, as in the literature
 (Martinez-Mateo et al. 2015, Sec. 2).
@@ -22,6 +29,7 @@ public choices that do not depend on Alice's key beyond those parities, as in th
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from dataclasses import dataclass
@@ -36,11 +44,13 @@ from kvant.qkd._classical import ClassicalChannel
 from kvant.qkd._random import generator
 from kvant.qkd._reconcile import ReconciliationResult, check_keys
 
-__all__ = ["CascadePass", "CascadeReconciler", "cascade_passes", "pass_order"]
+__all__ = ["CHUNK_BITS", "CascadePass", "CascadeReconciler", "cascade_passes", "pass_order"]
 
 CascadeVariant = Literal["original", "improved"]
 _MIN_QBER = 1e-4
 _IMPROVED_PASSES = 14
+CHUNK_BITS = 1 << 18
+"""Longest chunk of a key reconciled on its own (module docstring)."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +108,7 @@ class CascadeReconciler:
 
     Args:
         variant: ``original`` or ``improved`` (module docstring).
+        chunk_bits: Longest part of a key reconciled on its own (module docstring).
 
     >>> rng = np.random.default_rng(1)
     >>> alice = rng.integers(0, 2, 4000, dtype=np.uint8)
@@ -109,10 +120,18 @@ class CascadeReconciler:
     (True, True)
     """
 
-    def __init__(self, variant: CascadeVariant = "improved") -> None:
+    def __init__(
+        self, variant: CascadeVariant = "improved", *, chunk_bits: int = CHUNK_BITS
+    ) -> None:
         if variant not in ("original", "improved"):
             raise ConfigError(f"unknown Cascade variant {variant!r}; use 'original' or 'improved'")
+        if isinstance(chunk_bits, bool) or not isinstance(chunk_bits, int) or chunk_bits < 1:
+            raise ConfigError(
+                f"chunk_bits must be a positive integer (bits per independently reconciled "
+                f"chunk, default {CHUNK_BITS}), got {chunk_bits!r}"
+            )
         self.variant: CascadeVariant = variant
+        self.chunk_bits = chunk_bits
 
     @property
     def name(self) -> str:
@@ -120,7 +139,8 @@ class CascadeReconciler:
         return f"cascade-{self.variant}"
 
     def __repr__(self) -> str:
-        return f"CascadeReconciler({self.variant!r})"
+        chunk = "" if self.chunk_bits == CHUNK_BITS else f", chunk_bits={self.chunk_bits}"
+        return f"CascadeReconciler({self.variant!r}{chunk})"
 
     def reconcile(
         self,
@@ -139,10 +159,37 @@ class CascadeReconciler:
         """
         start = time.perf_counter()
         alice, bob = check_keys(alice_key, bob_key, qber_estimate)
-        n = alice.size
         rng = generator(seed)
-        passes = cascade_passes(self.variant, n, qber_estimate, rng)
         sent = len(channel.messages)
+        chunks = max(1, -(-alice.size // self.chunk_bits))
+        edges = [alice.size * i // chunks for i in range(chunks + 1)]
+        done = [
+            self._reconcile_chunk(alice[lo:hi], bob[lo:hi], qber_estimate, channel, rng)
+            for lo, hi in itertools.pairwise(edges)
+        ]
+        return ReconciliationResult(
+            method=self.name,
+            bob_key=np.concatenate([corrected for corrected, _, _, _ in done]),
+            leaked_bits=sum(leaked for _, leaked, _, _ in done),
+            errors_corrected=sum(flips for _, _, flips, _ in done),
+            messages=len(channel.messages) - sent,
+            rounds=max(passes for _, _, _, passes in done),  # every chunk makes the same passes
+            success=True,
+            seconds=time.perf_counter() - start,
+        )
+
+    def _reconcile_chunk(
+        self,
+        alice: NDArray[np.uint8],
+        bob: NDArray[np.uint8],
+        qber_estimate: float,
+        channel: ClassicalChannel,
+        rng: np.random.Generator,
+    ) -> tuple[NDArray[np.uint8], int, int, int]:
+        """Cascade on one chunk, three messages: (Bob's corrected chunk, parities disclosed,
+        bits flipped, passes)."""
+        n = alice.size
+        passes = cascade_passes(self.variant, n, qber_estimate, rng)
         seeds = np.asarray([(p.block_size, p.seed) for p in passes], dtype="<u8")
         channel.send("alice", "cascade/pass-seeds", seeds.tobytes())
         corrected = bob.copy()
@@ -173,13 +220,4 @@ class CascadeReconciler:
         channel.send(
             "alice", "cascade/parities", np.packbits(t_par).tobytes(), leaked_bits=int(t_par.size)
         )
-        return ReconciliationResult(
-            method=self.name,
-            bob_key=corrected,
-            leaked_bits=int(t_par.size),
-            errors_corrected=int(flips),
-            messages=len(channel.messages) - sent,
-            rounds=len(passes),
-            success=True,
-            seconds=time.perf_counter() - start,
-        )
+        return corrected, int(t_par.size), int(flips), len(passes)
