@@ -17,6 +17,7 @@ from kvant.qkd import (
     qber_upper_bound,
     sift,
 )
+from kvant.qkd._estimation import _drop_sample, _sample_mask
 
 
 def _record(first: int, rng: np.random.Generator, n: int = 400) -> Detections:
@@ -116,3 +117,31 @@ def test_estimation_discloses_a_sample_and_the_test_basis() -> None:
     assert QberEstimate.from_dict(est.key_qber.to_dict()) == est.key_qber
     with pytest.raises(ConfigError):
         estimate_parameters(sifted, channel, np.random.default_rng(0), sample_fraction=1.0)
+
+
+@pytest.mark.parametrize("fraction", [0.001, 0.03, 0.5, 0.97])
+def test_the_sample_is_one_coin_per_bit(fraction: float) -> None:
+    # geometric gaps draw the Bernoulli process: the count is binomial, and a bit is in the
+    # sample independently of its neighbour (pairs of adjacent sampled bits: binomial in f^2)
+    n = 400_000
+    mask = _sample_mask(n, fraction, np.random.default_rng(int(fraction * 1000)))
+    assert mask.size == n and mask.dtype == np.bool_
+    for observed, p, trials in (
+        (int(mask.sum()), fraction, n),
+        (int(np.count_nonzero(mask[1:] & mask[:-1])), fraction**2, n - 1),
+    ):
+        assert binom.ppf(1e-6, trials, p) <= observed <= binom.ppf(1 - 1e-6, trials, p)
+    assert not _sample_mask(n, 0.0, np.random.default_rng(0)).any()
+    assert _sample_mask(0, 0.5, np.random.default_rng(0)).size == 0
+
+
+def test_dropping_the_sample_equals_numpy_selection() -> None:
+    rng = np.random.default_rng(9)
+    n = 10_001
+    alice, bob = (rng.integers(0, 2, n, dtype=np.uint8) for _ in range(2))
+    intensity = rng.integers(0, 4, n).astype(np.uint8)  # 3 is out of range for 3 intensities
+    sample = rng.random(n) < 0.2
+    *kept, counts = _drop_sample(sample, alice, bob, intensity, 3)
+    for got, full in zip(kept, (alice, bob, intensity), strict=True):
+        np.testing.assert_array_equal(got, full[~sample])
+    assert counts.tolist() == np.bincount(intensity[~sample], minlength=4)[:3].tolist()

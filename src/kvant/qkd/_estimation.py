@@ -13,7 +13,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import numba
 import numpy as np
+from numpy.typing import NDArray
 from scipy.special import betaincinv
 
 from kvant.errors import ConfigError
@@ -116,6 +118,66 @@ class ParameterEstimate:
         )
 
 
+def _sample_mask(bits: int, fraction: float, rng: np.random.Generator) -> NDArray[np.bool_]:
+    """Each of ``bits`` positions in the sample independently with probability ``fraction``,
+    drawn as geometric gaps between sampled positions (the same Bernoulli process as one
+    uniform per bit, from about ``fraction * bits`` draws: 0.5 ms against 4 ms per Mbit at 3%)."""
+    mask = np.zeros(bits, dtype=np.bool_)
+    last = -1  # the last position drawn
+    while fraction > 0.0 and last < bits:
+        gaps = rng.geometric(fraction, int((bits - last) * fraction * 1.1) + 64)
+        positions = last + np.cumsum(gaps)
+        mask[positions[positions < bits]] = True
+        last = int(positions[-1])
+    return mask
+
+
+@numba.njit(cache=True)
+def _drop_sample(
+    sample: NDArray[np.bool_],
+    alice: NDArray[np.uint8],
+    bob: NDArray[np.uint8],
+    intensity: NDArray[np.uint8],
+    intensities: int,
+) -> tuple[
+    NDArray[np.uint8], NDArray[np.uint8], NDArray[np.uint8], NDArray[np.int64]
+]:  # pragma: no cover - compiled
+    """One pass: the key without the sampled bits (Alice's, Bob's, intensities) and the count
+    of kept bits per intensity (numpy's three boolean selections and bincount took 4x as long)."""
+    n = sample.size
+    kept = n - int(np.count_nonzero(sample))
+    out_a = np.empty(kept + 1, np.uint8)
+    out_b = np.empty(kept + 1, np.uint8)
+    out_i = np.empty(kept + 1, np.uint8)
+    counts = np.zeros(intensities + 1, np.int64)  # the last counts intensities out of range
+    j = 0
+    for i in range(n):  # branch-free: the sample is random
+        out_a[j] = alice[i]
+        out_b[j] = bob[i]
+        out_i[j] = intensity[i]
+        keep = not sample[i]
+        counts[min(intensity[i], intensities)] += keep
+        j += keep
+    return out_a[:kept], out_b[:kept], out_i[:kept], counts[:intensities]
+
+
+@numba.njit(cache=True)
+def _per_intensity(
+    intensity: NDArray[np.uint8], error: NDArray[np.bool_], intensities: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64], int]:  # pragma: no cover - compiled
+    """Test-basis detections and errors per intensity, and all errors, in one pass (numpy's
+    bincount of uint8 widens every entry first)."""
+    detections = np.zeros(intensities + 1, np.int64)  # the last: intensities out of range
+    errors = np.zeros(intensities + 1, np.int64)
+    total = 0
+    for i in range(intensity.size):
+        where = min(intensity[i], intensities)
+        detections[where] += 1
+        errors[where] += error[i]
+        total += error[i]
+    return detections[:intensities], errors[:intensities], total
+
+
 def estimate_parameters(
     sifted: SiftedKey,
     channel: ClassicalChannel,
@@ -147,7 +209,7 @@ def estimate_parameters(
     if not 0.0 <= sample_fraction < 1.0:
         raise ConfigError(f"sample_fraction must be in [0, 1), got {sample_fraction}")
     k = len(sifted.sent_per_intensity)
-    sample = rng.random(sifted.key_bits) < sample_fraction
+    sample = _sample_mask(sifted.key_bits, sample_fraction, rng)
     payload = np.packbits(sample).tobytes() + np.packbits(sifted.alice_key[sample]).tobytes()
     got = channel.send("alice", "estimation/key-sample", payload)
     mask_bytes = (sifted.key_bits + 7) // 8
@@ -162,15 +224,19 @@ def estimate_parameters(
     got = channel.send("bob", "estimation/test-bits", np.packbits(sifted.bob_test).tobytes())
     bob_test = np.unpackbits(np.frombuffer(got, np.uint8), count=sifted.test_bits)
     channel.send("alice", "estimation/test-bits", np.packbits(sifted.alice_test).tobytes())
-    test_error = bob_test != sifted.alice_test
-    rest = sifted.select_key(~sample)
+    test_counts = _per_intensity(sifted.test_intensity, bob_test != sifted.alice_test, k)
+    alice_rest, bob_rest, intensity_rest, key_detections = _drop_sample(
+        sample, sifted.alice_key, sifted.bob_key, sifted.key_intensity, k
+    )
+    rest = SiftedKey(
+        alice_rest, bob_rest, intensity_rest, sifted.alice_test, sifted.bob_test,
+        sifted.test_intensity, sifted.num_pulses, sifted.sent_per_intensity,
+    )  # fmt: skip
     estimate = ParameterEstimate(
         key_qber=QberEstimate(int(np.count_nonzero(alice_sample != bob_sample)), count, confidence),
-        test_qber=QberEstimate(int(test_error.sum()), sifted.test_bits, confidence),
-        key_detections=tuple(int(x) for x in np.bincount(rest.key_intensity, minlength=k)[:k]),
-        test_detections=tuple(int(x) for x in np.bincount(sifted.test_intensity, minlength=k)[:k]),
-        test_errors=tuple(
-            int(x) for x in np.bincount(sifted.test_intensity[test_error], minlength=k)[:k]
-        ),
+        test_qber=QberEstimate(int(test_counts[2]), sifted.test_bits, confidence),
+        key_detections=tuple(int(x) for x in key_detections),
+        test_detections=tuple(int(x) for x in test_counts[0]),
+        test_errors=tuple(int(x) for x in test_counts[1]),
     )
     return rest, estimate

@@ -68,14 +68,6 @@ class SiftedKey:
         """Sifted test-basis detections."""
         return int(self.alice_test.size)
 
-    def select_key(self, keep: NDArray[np.bool_]) -> SiftedKey:
-        """The same block with only the key bits where ``keep`` is True."""
-        return SiftedKey(
-            self.alice_key[keep], self.bob_key[keep], self.key_intensity[keep],
-            self.alice_test, self.bob_test, self.test_intensity, self.num_pulses,
-            self.sent_per_intensity,
-        )  # fmt: skip
-
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form (arrays as base64); inverse of :meth:`from_dict`."""
         out: dict[str, Any] = {
