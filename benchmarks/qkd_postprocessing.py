@@ -255,16 +255,29 @@ def _toeplitz_methods(
     if clmul_flavours():
         methods["clmul-split"] = lambda: x[:m] ^ clmul_product(seed, x[m:], m)
         methods["clmul-schoolbook"] = lambda: x[:m] ^ clmul_product(seed, x[m:], m, split_bits=0)
-    for backend in ffts:
+    for backend in ffts + (["cupy"] if _gpu_present() else []):
         methods[backend] = lambda b=backend: toeplitz_hash(x, seed, m, backend=b)
     return methods
+
+
+def _gpu_present() -> bool:
+    """CuPy installed and a CUDA device visible (the ``cupy`` rows: transfer, cuFFT and the
+    rounding check included, as the pipeline would call it)."""
+    if importlib.util.find_spec("cupy") is None:
+        return False
+    import cupy  # type: ignore[import-not-found,unused-ignore]
+
+    try:
+        return int(cupy.cuda.runtime.getDeviceCount()) > 0
+    except cupy.cuda.runtime.CUDARuntimeError:
+        return False
 
 
 def toeplitz_scaling(repeats: int, quick: bool) -> list[dict[str, Any]]:
     """The modified Toeplitz hash (output 0.4 n) at 1, 4 and 10 Mbit of input: the split
     carry-less product (the default), the schoolbook one it replaces above
-    ``SPLIT_BITS`` and the FFTs (FFTW with estimated plans; scipy up to 4 Mbit), with each
-    one's ratio to the split product's time."""
+    ``SPLIT_BITS`` and the FFTs (FFTW with estimated plans; scipy up to 4 Mbit; cuFFT where a
+    GPU is present), with each one's ratio to the split product's time."""
     rows: list[dict[str, Any]] = []
     rng = np.random.default_rng(3)
     fft = ["pyfftw"] if importlib.util.find_spec("pyfftw") else []

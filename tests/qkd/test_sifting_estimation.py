@@ -125,7 +125,8 @@ def test_the_sample_is_one_coin_per_bit(fraction: float) -> None:
     # sample independently of its neighbour (pairs of adjacent sampled bits: binomial in f^2)
     n = 400_000
     mask = _sample_mask(n, fraction, np.random.default_rng(int(fraction * 1000)))
-    assert mask.size == n and mask.dtype == np.bool_
+    assert mask.size == n
+    assert mask.dtype == np.bool_
     for observed, p, trials in (
         (int(mask.sum()), fraction, n),
         (int(np.count_nonzero(mask[1:] & mask[:-1])), fraction**2, n - 1),

@@ -7,7 +7,7 @@ import importlib.util
 import numpy as np
 import pytest
 
-from kvant.errors import BackendUnavailableError, ConfigError
+from kvant.errors import BackendUnavailableError, ConfigError, SimulationError
 from kvant.qkd import ClassicalChannel, _toeplitz, amplify_privacy, toeplitz_hash, toeplitz_matrix
 from kvant.qkd._clmul import FLAVOUR as CLMUL
 from kvant.qkd._toeplitz import percival_error_bound, toeplitz_seed_length, transform_length
@@ -125,6 +125,21 @@ def test_bad_inputs() -> None:
     if importlib.util.find_spec("cupy") is None:
         with pytest.raises(BackendUnavailableError):
             toeplitz_hash(x, np.zeros(7, np.uint8), 4, backend="cupy")
+
+
+def test_the_gpu_code_runs_on_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the cupy backend's own code (transfer, cuFFT convolution, rounding check, parity back to
+    # the host) with NumPy standing in for CuPy: everything but the device itself
+    real = _toeplitz._module
+    monkeypatch.setattr(_toeplitz, "_module", lambda name: np if name == "cupy" else real(name))
+    rng = np.random.default_rng(6)
+    x = rng.integers(0, 2, 3001, dtype=np.uint8)
+    seed = rng.integers(0, 2, 3000, dtype=np.uint8)
+    direct = toeplitz_matrix(seed, 3001, 1200) @ x.astype(np.int64) % 2
+    np.testing.assert_array_equal(toeplitz_hash(x, seed, 1200, backend="cupy"), direct)
+    monkeypatch.setattr(_toeplitz, "_MAX_ERROR", -1.0)  # every rounding now fails the check
+    with pytest.raises(SimulationError, match="cupy FFT is not accurate enough"):
+        toeplitz_hash(x, seed, 1200, backend="cupy")
 
 
 @pytest.mark.gpu

@@ -266,14 +266,7 @@ def _convolver(
         _module("pyfftw")
         return lambda a, b, n: _fftw(n, planning).convolve(a, b)
     if backend == "cupy":
-        cp = _module("cupy")
-
-        def gpu(a: NDArray[np.uint8], b: NDArray[np.uint8], n: int) -> Any:
-            fa = cp.fft.rfft(cp.asarray(a, dtype=cp.float64), n)
-            fa *= cp.fft.rfft(cp.asarray(b, dtype=cp.float64), n)
-            return cp.fft.irfft(fa, n)
-
-        return gpu
+        return _device_convolver(_module("cupy"))
     if backend in ("numpy", "scipy"):
         fft = np.fft if backend == "numpy" else importlib.import_module("scipy.fft")
 
@@ -284,6 +277,28 @@ def _convolver(
 
         return cpu
     raise ConfigError(f"unknown backend {backend!r}; use auto, clmul, numpy, scipy, pyfftw or cupy")
+
+
+def _device_convolver(xp: Any) -> Callable[[NDArray[np.uint8], NDArray[np.uint8], int], Any]:
+    """The FFT convolution on the array module ``xp`` (CuPy: cuFFT on the GPU; the tests run
+    the same code with NumPy). The bits travel to the device as bytes and widen there."""
+
+    def convolve(a: NDArray[np.uint8], b: NDArray[np.uint8], n: int) -> Any:
+        fa = xp.fft.rfft(xp.asarray(a).astype(xp.float64), n)
+        fa *= xp.fft.rfft(xp.asarray(b).astype(xp.float64), n)
+        return xp.fft.irfft(fa, n)
+
+    return convolve
+
+
+def _device_round_parity(xp: Any, raw: Any) -> tuple[NDArray[np.uint8], float]:
+    """(parity of the nearest integers, largest distance to them) of ``raw`` on the device of
+    ``xp``; only the output bits and one number come back to the host."""
+    rounded = xp.rint(raw)
+    worst = float(xp.max(xp.abs(raw - rounded))) if raw.size else 0.0
+    parity = (rounded.astype(xp.int64) & 1).astype(xp.uint8)
+    host: NDArray[np.uint8] = getattr(xp, "asnumpy", np.asarray)(parity)
+    return host, worst
 
 
 def _middle_product(
@@ -304,10 +319,7 @@ def _middle_product(
         return low ^ high
     raw = _convolver(backend, planning)(seed, x, length)[width - 1 : width - 1 + output_bits]
     if backend == "cupy":
-        cp = _module("cupy")
-        rounded = cp.rint(raw)
-        worst = float(cp.max(cp.abs(raw - rounded))) if output_bits else 0.0
-        parity = cp.asnumpy((rounded.astype(cp.int64) & 1).astype(cp.uint8))
+        parity, worst = _device_round_parity(_module("cupy"), raw)
     else:
         parity = np.empty(output_bits, dtype=np.uint8)
         worst = _round_parity(np.ascontiguousarray(raw), parity)
