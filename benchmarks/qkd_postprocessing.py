@@ -91,6 +91,7 @@ from kvant.qkd._ldpc_simd import (  # noqa: E402
     vector_sweep,
 )
 from kvant.qkd._polyhash import poly_hash  # noqa: E402
+from kvant.sim._backends import gpu_unavailable_reason  # noqa: E402
 
 PUBLISHED = {
     "cascade-python": {
@@ -255,22 +256,9 @@ def _toeplitz_methods(
     if clmul_flavours():
         methods["clmul-split"] = lambda: x[:m] ^ clmul_product(seed, x[m:], m)
         methods["clmul-schoolbook"] = lambda: x[:m] ^ clmul_product(seed, x[m:], m, split_bits=0)
-    for backend in ffts + (["cupy"] if _gpu_present() else []):
+    for backend in ffts + (["cupy"] if gpu_unavailable_reason() is None else []):
         methods[backend] = lambda b=backend: toeplitz_hash(x, seed, m, backend=b)
     return methods
-
-
-def _gpu_present() -> bool:
-    """CuPy installed and a CUDA device visible (the ``cupy`` rows: transfer, cuFFT and the
-    rounding check included, as the pipeline would call it)."""
-    if importlib.util.find_spec("cupy") is None:
-        return False
-    import cupy  # type: ignore[import-not-found,unused-ignore]
-
-    try:
-        return int(cupy.cuda.runtime.getDeviceCount()) > 0
-    except cupy.cuda.runtime.CUDARuntimeError:
-        return False
 
 
 def toeplitz_scaling(repeats: int, quick: bool) -> list[dict[str, Any]]:
