@@ -14,7 +14,7 @@ work is ~n m / 4096 instructions with no rounding anywhere: exact by constructio
 FFT needs an error bound and a check of every output. Above :data:`SPLIT_BITS` on both sides
 the product is cut Karatsuba-style into three half-size products per square
 (:func:`split_products`), so the work grows as n^1.585 rather than n m: a 10 Mbit -> 4 Mbit
-hash 3x faster than the schoolbook, a 4 Mbit one 1.6x, a 1 Mbit one 1.4x.
+hash about 3x faster than the schoolbook, a 4 Mbit one 1.6-2.1x, a 1 Mbit one 1.1-1.4x.
 
 The inner loop is written in LLVM IR (:func:`block_ir`) for a block of B consecutive output
 words (B = 8, 4, 2 words for the 512-, 256- and 128-bit instruction): per input word, one
@@ -208,6 +208,11 @@ def _packed(bits: NDArray[np.uint8], words: int) -> NDArray[np.uint64]:
     return out.view("<u8").astype(np.uint64, copy=False)
 
 
+SPLIT_BITS = 1 << 17
+"""Smallest side of a middle product that :func:`middle_product` splits; below it the
+schoolbook's n m / 4096 word products cost less than the split's copies and XORs."""
+
+
 def middle_product(
     seed: NDArray[np.uint8],
     x: NDArray[np.uint8],
@@ -242,7 +247,9 @@ def middle_product(
             f"this CPU has no {chosen or 'carry-less multiply'} instruction (or Numba compiles"
             " for another CPU); use an FFT backend"
         )
-    if split_bits is not None and not (isinstance(split_bits, int) and split_bits >= 0):
+    if split_bits is not None and (
+        isinstance(split_bits, bool) or not isinstance(split_bits, int) or split_bits < 0
+    ):
         raise ConfigError(f"split_bits must be a non-negative integer, got {split_bits!r}")
     if output_bits == 0:
         return np.zeros(0, np.uint8)
@@ -257,12 +264,7 @@ def middle_product(
     return _schoolbook(seed, x, output_bits, chosen)
 
 
-SPLIT_BITS = 1 << 17
-"""Smallest side of a middle product that :func:`middle_product` splits; below it the
-schoolbook's n m / 4096 word products cost less than the split's copies and XORs."""
-
-
-@functools.cache
+@functools.lru_cache(maxsize=4096)  # a few entries per size: bounded in a long-lived process
 def split_products(input_bits: int, output_bits: int, split_bits: int = SPLIT_BITS) -> int:
     """64 x 64-bit products that a middle product of these sizes costs when cut as
     :func:`middle_product` cuts it: the cost model of ``backend="auto"``.
