@@ -245,6 +245,55 @@ def test_relay_between_kmes_that_share_no_link(kms_net: LoopbackNetwork) -> None
     assert bc - pool("kme-b", "kme-c") == relayed
 
 
+def test_relayed_key_waits_at_the_destination_until_the_origin_commits(
+    kms_net: LoopbackNetwork, certs: Path
+) -> None:
+    """kme-a's first hop reaches kme-c through kme-b, but kme-a stores nothing yet (as if it
+    died, or its hop timed out): kme-c must not hand the relayed units out. Once kme-a holds
+    the key and commits, they join kme-c's pool and a key kme-c makes of them reaches kme-a."""
+    from kvant.kms import KeyUnit, open_store
+    from kvant.kms._relay import relay_unit_ids
+
+    kek = bytes.fromhex(kms_net.kek_hex)
+    a = open_store(kms_net.store_url("kme-a"), "kme-a", kek)
+    c = open_store(kms_net.store_url("kme-c"), "kme-c", kek)
+    try:
+        before = c.status("kme-a").stored_key_count
+        relay_id = str(uuid.uuid4())
+        pad = a.take_for_relay("kme-b", 512, relay_id + ":out")  # what originate_relay takes
+        hop = {"relay_ID": relay_id, "origin_KME_ID": "kme-a", "destination_KME_ID": "kme-c",
+               "route": ["kme-b", "kme-c"], "size": 512, "unit_IDs": list(pad.unit_ids),
+               "payload": None}  # fmt: skip
+        with httpx.Client(verify=tls(certs, "kme-a"), timeout=30) as kme_a:
+            answer = kme_a.post(kms_net.url("kme-b") + "/kme/v1/relay", json=hop)
+            assert answer.status_code == 200, answer.text
+            ids = answer.json()["unit_IDs"]
+            assert ids == relay_unit_ids(relay_id, 2)
+            assert c.status("kme-a").stored_key_count == before  # pending, not in the pool
+            a.supply(
+                "kme-c", [KeyUnit(u, pad.key[32 * i : 32 * i + 32]) for i, u in enumerate(ids)]
+            )
+            commit = {"relay_ID": relay_id, "unit_IDs": ids}
+            for committed in (2, 0):  # the second is a retry
+                done = kme_a.post(kms_net.url("kme-c") + "/kme/v1/relay/commit", json=commit)
+                assert done.json() == {"relay_ID": relay_id, "committed": committed}
+        assert c.status("kme-a").stored_key_count == before + 2
+        with sae_client(kms_net, "sae-2") as sae_b:  # an SAE's certificate is not a KME's
+            refused = sae_b.post(kms_net.url("kme-c") + "/kme/v1/relay/commit", json=commit)
+            assert refused.status_code == 401
+    finally:
+        a.close()
+        c.close()
+    with sae_client(kms_net, "sae-4") as far, sae_client(kms_net, "sae-1") as near:
+        keys: list[tuple[str, bytes]] = []
+        while len(keys) < before + 2:  # the whole pool, oldest first: the relayed units too
+            number = min(before + 2 - len(keys), 128)
+            keys += keys_of(far.post("sae-1/enc_keys", json={"number": number, "size": 256}))
+        body = {"key_IDs": [{"key_ID": i} for i, _ in keys]}
+        assert keys_of(near.post("sae-4/dec_keys", json=body)) == keys
+    assert {pad.key[:32], pad.key[32:]} <= {k for _, k in keys}
+
+
 def test_concurrent_requests_to_a_far_kme_share_the_relays(kms_net: LoopbackNetwork) -> None:
     """Many masters at once run short of key with a far KME: relays serve them all, each key
     reaches the far slave, and the trusted node spends on each link exactly what was relayed."""

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from kvant.errors import ConfigError, KmsError, SaeAuthorizationError
+from kvant.errors import ConfigError, KeyUnavailableError, KmsError, SaeAuthorizationError
 from kvant.kms import (
     KeyUnit,
     KmeConfig,
@@ -34,7 +34,7 @@ from kvant.kms._app import MAX_SAE_BODY
 from kvant.kms._encryptor import CHUNK_BYTES, MAGIC
 from kvant.kms._models import AssignedKey, AssignNotice
 from kvant.kms._peers import PeerClient
-from kvant.kms._relay import handle_hop
+from kvant.kms._relay import commit_relay, handle_hop
 from kvant.kms._service import KmeService
 from kvant.kms._tls import identity_from_peercert, server_ssl_context
 
@@ -166,8 +166,22 @@ def test_relay_key_is_taken_only_along_the_configured_route(tmp_path: Path) -> N
         assert store.status("kme-d").stored_key_count == 2  # refused before a pad was used
         assert store.status("kme-b").stored_key_count == 2
         cipher = bytes(a ^ b for a, b in zip(secret, pads["b"][1].key, strict=True))
-        result = run("kme-b", hop(pads["b"][1], cipher))  # the real last trusted node
-        assert store.status("kme-a").stored_key_count == 1
+        message = hop(pads["b"][1], cipher)
+        result = run("kme-b", message)  # the real last trusted node
+        assert store.status("kme-a").stored_key_count == 0  # pending until kme-a commits
+        with pytest.raises(KeyUnavailableError):
+            store.take_for_master("kme-a", "sae-4", "sae-1", 1, 256, "t")
+        commit = {"relay_ID": message["relay_ID"], "unit_IDs": result["unit_IDs"]}
+        with pytest.raises(SaeAuthorizationError, match="not a peer"):
+            asyncio.run(commit_relay(config, store, "kme-x", commit))
+        with pytest.raises(ConfigError, match="not the units of relay"):
+            asyncio.run(commit_relay(config, store, "kme-a", {**commit, "relay_ID": "other"}))
+        assert asyncio.run(commit_relay(config, store, "kme-d", commit))["committed"] == 0
+        assert store.status("kme-a").stored_key_count == 0  # only the origin's units move
+        for committed in (1, 0):  # a retried commit moves nothing more
+            assert (
+                asyncio.run(commit_relay(config, store, "kme-a", commit))["committed"] == committed
+            )
         [key] = store.take_for_master("kme-a", "sae-4", "sae-1", 1, 256, "t")
         assert key.unit_ids == tuple(result["unit_IDs"])
         assert key.key == secret

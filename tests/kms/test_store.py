@@ -230,6 +230,34 @@ def test_relay_pads_agree_at_both_ends_of_a_hop(
         a.take_for_relay("KME_B", 256 * 7, "relay-4")
 
 
+def test_pending_relayed_units_join_the_pool_on_commit_or_assignment(open_kme: Opener) -> None:
+    # the destination of a relay keeps its units out of the pool until the origin commits them
+    # (kvant.kms._relay); an assignment notice from the origin naming them commits them too
+    z = open_kme("KME_Z")
+    units = make_units(4, seed=5)
+    ids = [u.key_id for u in units]
+    assert z.supply("KME_A", units, pending=True) == 4
+    assert z.supply("KME_A", units) == 0  # idempotent per id, pending or not
+    assert z.status("KME_A").stored_key_count == 0
+    with pytest.raises(KeyUnavailableError):
+        z.take_for_master("KME_A", "SAE_9", "SAE_1", 1, 256, "r1")
+    assert z.commit_units("KME_B", ids) == 0  # only the peer the units are shared with
+    assert z.commit_units("KME_A", ids[:1]) == 1
+    assert z.commit_units("KME_A", ids[:1]) == 0
+    assert z.status("KME_A").stored_key_count == 1
+    key_id = derive_key_id(ids[1:3])  # the origin, master of a key of units 1-2, tells Z
+    z.assign_for_slave("KME_A", "SAE_1", "SAE_9", [(key_id, tuple(ids[1:3]))])
+    [key] = z.take_for_slave("SAE_9", "SAE_1", [key_id])
+    assert key.key == units[1].key + units[2].key
+    assert z.status("KME_A").stored_key_count == 1  # unit 0 in the pool, unit 3 pending
+    assert z.commit_units("KME_A", [ids[3], ids[2]]) == 1  # a used unit stays used
+    assert z.status("KME_A").stored_key_count == 2
+    with pytest.raises(ConfigError, match="sequence of unit ids"):
+        z.commit_units("KME_A", ids[0])
+    with pytest.raises(ConfigError, match="unit id"):
+        z.commit_units("KME_A", ["not-a-uuid"])
+
+
 @pytest.mark.parametrize(
     ("number", "size", "match"),
     [(0, 256, "number"), (1, 100, "multiple"), (1, 0, "positive"), (True, 256, "number")],

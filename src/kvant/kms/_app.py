@@ -9,8 +9,9 @@ Endpoints (ETSI GS QKD 014 section 5):
 - ``GET  /api/v1/keys/{master_SAE_ID}/dec_keys?key_ID=``
 
 Kvant KME-to-KME (KME client certificates only): ``POST /kme/v1/assign`` (the master KME tells
-the slave KME which units form which key before it answers its SAE) and ``POST /kme/v1/relay``
-(one trusted-node relay hop).
+the slave KME which units form which key before it answers its SAE), ``POST /kme/v1/relay``
+(one trusted-node relay hop) and ``POST /kme/v1/relay/commit`` (the relay's origin has stored
+the key).
 
 Who may call: the caller's identity is the verified TLS client certificate (see
 :mod:`kvant.kms._tls`); SAE endpoints take only SAEs attached to this KME, KME endpoints only
@@ -50,12 +51,14 @@ from kvant.kms._models import (
     KeyContainer,
     KeyIDs,
     KeyRequest,
+    RelayCommit,
+    RelayCommitResult,
     RelayHop,
     RelayResult,
     Status,
 )
 from kvant.kms._peers import MAX_NOTICES, PeerClient
-from kvant.kms._relay import handle_hop
+from kvant.kms._relay import commit_relay, handle_hop
 from kvant.kms._service import EtsiError, KmeService
 from kvant.kms._store import KeyStore, open_store
 
@@ -460,6 +463,20 @@ def create_app(
         caller = state.kme(request)
         result = await handle_hop(state.config, state.store, state.peers, caller, hop.model_dump())
         return _json(result)
+
+    @app.post(
+        "/kme/v1/relay/commit",
+        response_model=RelayCommitResult,
+        responses=_ERRORS,
+        summary="Relay commit (KME to KME)",
+        tags=["Kvant KME-to-KME"],
+    )
+    async def post_relay_commit(request: Request, commit: RelayCommit) -> Response:
+        """The origin of a relay has stored the relayed key: the pending units join the pool
+        (see :mod:`kvant.kms._relay`)."""
+        state = kme(request)
+        caller = state.kme(request)
+        return _json(await commit_relay(state.config, state.store, caller, commit.model_dump()))
 
     return app
 

@@ -25,6 +25,8 @@ __all__ = [
     "KeyIDs",
     "KeyIdRef",
     "KeyRequest",
+    "RelayCommit",
+    "RelayCommitResult",
     "RelayHop",
     "RelayResult",
     "Status",
@@ -149,3 +151,20 @@ class RelayResult(BaseModel):
 
     relay_ID: str
     unit_IDs: list[str]
+
+
+class RelayCommit(BaseModel):
+    """The origin of a relay has stored the relayed units (Kvant KME-to-KME): the destination
+    may put them in its pool (until then they are pending there, outside it)."""
+
+    model_config = _STRICT
+
+    relay_ID: str
+    unit_IDs: list[str] = Field(min_length=1, max_length=4096)
+
+
+class RelayCommitResult(BaseModel):
+    """The answer of a relay commit: how many pending units joined the pool (0 on a retry)."""
+
+    relay_ID: str
+    committed: int

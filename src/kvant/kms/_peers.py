@@ -1,7 +1,8 @@
 """KME-to-KME calls over HTTPS with mutual TLS (the KME's own certificate as client).
 
-Two calls: the master KME's *assignment notice* (which units form which key for which SAE pair;
-sent before the master KME answers its SAE) and a *relay hop* (trusted-node forwarding).
+Three calls: the master KME's *assignment notice* (which units form which key for which SAE
+pair; sent before the master KME answers its SAE), a *relay hop* (trusted-node forwarding) and
+a *relay commit* (the origin of a relay tells its destination that it has stored the key).
 
 Notices to one peer are batched opportunistically: while one notice request is in flight the next
 ones queue up and leave together in one request, so under load the slave KME commits many
@@ -237,10 +238,26 @@ class PeerClient:
         Raises:
             KmsError: the peer is unreachable, is not who it should be, or refused.
         """
+        return await self._post_once(peer, "/kme/v1/relay", hop, "a relay hop")
+
+    async def relay_commit(self, peer: str, relay_id: str, unit_ids: list[str]) -> dict[str, Any]:
+        """Tell the destination ``peer`` of a relay that this origin KME has stored the relayed
+        units, so that they may join its pool; returns its :class:`RelayCommitResult` as a dict.
+
+        Raises:
+            KmsError: the peer is unreachable, is not who it should be, or refused.
+        """
+        body = {"relay_ID": relay_id, "unit_IDs": unit_ids}
+        return await self._post_once(peer, "/kme/v1/relay/commit", body, "a relay commit")
+
+    async def _post_once(
+        self, peer: str, path: str, payload: dict[str, Any], what: str
+    ) -> dict[str, Any]:
+        """POST ``payload`` to ``peer`` over a connection of its own; the JSON answer."""
         url = self.config.peer(peer).url
         conn = _Connection(url, self._ctx, 30.0, peer)
         try:
-            status, body = await conn.post("/kme/v1/relay", dumps(hop))
+            status, body = await conn.post(path, dumps(payload))
         except (TimeoutError, OSError, ssl.SSLError, asyncio.IncompleteReadError, ValueError) as e:
             raise KmsError(f"cannot reach peer KME {peer} at {url}: {e!r}") from e
         finally:
@@ -249,5 +266,5 @@ class PeerClient:
         try:
             result: dict[str, Any] = json.loads(body)
         except ValueError as exc:
-            raise KmsError(f"peer KME {peer} answered a relay hop with bad JSON") from exc
+            raise KmsError(f"peer KME {peer} answered {what} with bad JSON") from exc
         return result

@@ -4,10 +4,19 @@ Route ``A -> B -> ... -> Z`` (every consecutive pair shares a QKD link). The rel
 the link key of the first hop: A takes ``k_AB`` (``take_for_relay``) and tells B only the unit
 ids. Each trusted node X with predecessor W and successor Y takes the same ``k_WX`` units, recovers
 ``K`` and sends ``K XOR k_XY`` (a one-time pad with fresh link key, ``take_for_relay``) and the
-ids of the ``k_XY`` units to Y. The destination recovers ``K`` and stores it as key shared with A;
-A stores it too once the destination has answered. This is the hop-by-hop one-time-pad relay of
-trusted-node QKD networks (Elliott, "Building the quantum network", New J. Phys. 4, 46 (2002);
-ITU-T Y.3803 (2020), key relay), where every trusted node sees ``K``.
+ids of the ``k_XY`` units to Y. The destination recovers ``K`` and stores it as key shared with A
+*pending*: outside its pool. A stores it once the destination has answered, then *commits* the
+relay (``POST /kme/v1/relay/commit``, straight to the destination), which puts the pending units
+in the destination's pool. This is the hop-by-hop one-time-pad relay of trusted-node QKD
+networks (Elliott, "Building the quantum network", New J. Phys. 4, 46 (2002); ITU-T Y.3803
+(2020), key relay), where every trusted node sees ``K``.
+
+Why pending: if A dies, or its hop times out, after the destination stored ``K`` but before A
+stored it, the destination would otherwise hold units that A lacks; it would hand them to its
+master SAEs and A could never serve them to the slave. Pending units are never handed out by
+the destination, so such a relay only costs link key. The commit is a hint, not a condition:
+A names units only once it holds them, so an assignment notice from A that names pending units
+commits them too (if the commit message is lost, A's own key requests still go through).
 
 Every step is idempotent under the same ``relay_id`` (the store keeps a receipt for each pad it
 hands out, and ``supply`` ignores unit ids it has seen), so a relay interrupted anywhere can be
@@ -16,18 +25,32 @@ retried with the same id and consumes no more link key.
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import logging
 import uuid
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
-from kvant.errors import ConfigError, KeyUnavailableError, SaeAuthorizationError
+from kvant.errors import ConfigError, KeyUnavailableError, KmsError, SaeAuthorizationError
 from kvant.kms._config import KmeConfig
 from kvant.kms._peers import PeerClient
 from kvant.kms._store import KeyStore, KeyUnit
 
-__all__ = ["RELAY_NAMESPACE", "handle_hop", "originate_relay", "relay_unit_ids", "xor_bytes"]
+__all__ = [
+    "COMMIT_ATTEMPTS",
+    "RELAY_NAMESPACE",
+    "commit_relay",
+    "handle_hop",
+    "originate_relay",
+    "relay_unit_ids",
+    "xor_bytes",
+]
+
+COMMIT_ATTEMPTS = 3
+"""Tries of a relay commit before the origin leaves the units pending at the destination."""
+_log = logging.getLogger("kvant.kms")
 
 RELAY_NAMESPACE = uuid.UUID("6f1b9b5e-0c1a-5d2e-9a57-3f0e4c1d2b7a")
 """Namespace of the unit ids of relayed key: ``uuid5(RELAY_NAMESPACE, f"{relay_id}/{index}")``."""
@@ -113,7 +136,44 @@ async def originate_relay(
             f"relay {relay_id}: {destination} stored other unit ids than expected; "
             "check both KMEs run the same Kvant version"
         )
-    return await run_in_threadpool(store.supply, destination, _units(pad.key, ids, unit // 8))
+    added = await run_in_threadpool(store.supply, destination, _units(pad.key, ids, unit // 8))
+    for attempt in range(COMMIT_ATTEMPTS):
+        try:
+            await peers.relay_commit(destination, relay_id, ids)
+            break
+        except KmsError as exc:  # the units stay pending there until this KME names them
+            if attempt == COMMIT_ATTEMPTS - 1:
+                _log.warning("relay %s: commit to %s failed: %s", relay_id, destination, exc)
+            else:
+                await asyncio.sleep(0.2 * 2**attempt)
+    return added
+
+
+async def commit_relay(
+    config: KmeConfig, store: KeyStore, caller: str, commit: dict[str, Any]
+) -> dict[str, Any]:
+    """The origin ``caller`` of a relay to this KME has stored its units: put the pending
+    units in the pool (idempotent).
+
+    Returns:
+        ``{"relay_ID", "committed"}``: how many units joined the pool now.
+
+    Raises:
+        SaeAuthorizationError: ``caller`` is not a peer of this KME.
+        ConfigError: the unit ids are not those of the relay (:func:`relay_unit_ids`).
+    """
+    try:
+        config.peer(caller)
+    except ConfigError:
+        raise SaeAuthorizationError(f"{caller} is not a peer of {config.kme_id}") from None
+    relay_id, ids = commit["relay_ID"], list(commit["unit_IDs"])
+    if not relay_id or ids != relay_unit_ids(relay_id, len(ids)):
+        raise ConfigError(
+            f"unit_IDs are not the units of relay {relay_id!r}; send the ids the relay's "
+            "destination answered (relay_unit_ids)"
+        )
+    committed = await run_in_threadpool(store.commit_units, caller, ids)
+    return {"relay_ID": relay_id, "committed": committed}
 
 
 async def handle_hop(
@@ -175,9 +235,9 @@ async def handle_hop(
         except ValueError:
             raise ConfigError("relay payload is not base64") from None
         key = xor_bytes(cipher, pad.key)
-    if len(route) == 1:
+    if len(route) == 1:  # pending until the origin commits (module docstring)
         ids = relay_unit_ids(relay_id, size // unit)
-        await run_in_threadpool(store.supply, origin, _units(key, ids, unit // 8))
+        await run_in_threadpool(store.supply, origin, _units(key, ids, unit // 8), pending=True)
         return {"relay_ID": relay_id, "unit_IDs": ids}
     nxt = route[1]
     pad2 = await run_in_threadpool(store.take_for_relay, nxt, size, relay_id + ":out")

@@ -16,6 +16,10 @@ exactly one of these states and nothing is ever delivered twice)::
                |                          --take_for_slave--> used (material deleted)
                +--take_for_relay--> used (material deleted), consumed as a relay one-time pad
 
+    supply(pending=True) -> PENDING --commit_units--> POOL     (relayed key at the destination:
+                              +--assign_for_slave--> ASSIGNED   out of the pool until the origin
+                                                                has stored its copy)
+
 Concurrent write operations from several threads share one durable commit (group commit,
 on by default for SQLite, where a commit costs an fsync and writers queue anyway); each still
 takes effect atomically and returns only once committed.
@@ -307,12 +311,20 @@ class KeyStore(Protocol):
         units: Sequence[KeyUnit],
         *,
         cursor: tuple[str, int] | None = None,
+        pending: bool = False,
     ) -> int:
         """Add key units shared with ``peer_kme_id``; idempotent per unit id (an id seen
         before, even one already used, is skipped). Returns how many units were new.
 
         ``cursor=(source_id, next_index)`` records, in the same transaction, that units of
-        that source up to ``next_index`` have been supplied (see :meth:`supply_cursor`)."""
+        that source up to ``next_index`` have been supplied (see :meth:`supply_cursor`).
+        ``pending=True`` stores relayed units outside the pool until :meth:`commit_units`
+        (or an assignment notice from ``peer_kme_id`` naming them) puts them in it."""
+        ...
+
+    def commit_units(self, peer_kme_id: str, unit_ids: Sequence[str]) -> int:
+        """Put pending units shared with ``peer_kme_id`` into the pool (idempotent; ids that
+        are not pending units of that peer are ignored). Returns how many moved."""
         ...
 
     def supply_cursor(self, source_id: str) -> int:

@@ -6,7 +6,9 @@ Tables (every row carries ``kme_id`` so several KMEs may share one PostgreSQL da
 - ``kvant_kms_meta``: unit size and a KEK canary (detects a wrong KEK at open).
 - ``kvant_kms_units``: one row per unit ever supplied. ``state`` 0 = in the pool (material
   sealed), 1 = assigned to ``key_id`` on the slave side (material sealed), 2 = used (material
-  deleted; the row stays as a tombstone so a re-supplied id is never stored again).
+  deleted; the row stays as a tombstone so a re-supplied id is never stored again), 3 =
+  pending: relayed here and waiting for the origin KME to commit it (material sealed, not in
+  the pool).
 - ``kvant_kms_keys``: one row per key_ID: the (master, slave) pair, unit ids and ``state`` 1 =
   delivered to the master here, 2 = assigned here and waiting for the slave, 3 = delivered to
   the slave here.
@@ -25,6 +27,7 @@ from kvant.errors import ConfigError
 
 __all__ = [
     "ASSIGNED",
+    "PENDING",
     "POOL",
     "TO_MASTER",
     "TO_SLAVE",
@@ -39,7 +42,7 @@ __all__ = [
 
 T = TypeVar("T")
 
-POOL, ASSIGNED, USED = 0, 1, 2
+POOL, ASSIGNED, USED, PENDING = 0, 1, 2, 3
 TO_MASTER, WAITING_SLAVE, TO_SLAVE = 1, 2, 3
 _CHUNK = 500
 

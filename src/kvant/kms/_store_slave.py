@@ -16,6 +16,7 @@ from kvant.kms._crypto_at_rest import KeyWrapper
 from kvant.kms._store import DeliveredKey, canonical_uuid, derive_key_id
 from kvant.kms._store_schema import (
     ASSIGNED,
+    PENDING,
     POOL,
     TO_MASTER,
     TO_SLAVE,
@@ -86,7 +87,7 @@ def assign(
     (master, slave) and mark its units; keys already recorded alike are skipped.
 
     Raises:
-        KeyUnavailableError: a key recorded otherwise, or a unit not in the pool.
+        KeyUnavailableError: a key recorded otherwise, or a unit not in the pool (nor pending).
     """
     master, slave = pair
     owner = {u: kid for kid, ids in wanted.items() for u in ids}
@@ -124,7 +125,11 @@ def assign(
             (kme_id, *part),
         ):
             rows[str(r[1])] = (r[0], str(r[2]), int(r[3]), r[4])
-    bad = [u for u in unit_ids if u not in rows or rows[u][1:3] != (peer, POOL)]
+    # a pending relayed unit counts as in the pool: the master KME names only units it holds,
+    # and the origin of a relay holds its units only once it has committed the relay
+    bad = [
+        u for u in unit_ids if u not in rows or rows[u][1:3] not in ((peer, POOL), (peer, PENDING))
+    ]
     if bad:
         # a concurrent call that assigned the same key first: retry, then it is a no-op
         raced = all(u in rows and rows[u][2:] == (ASSIGNED, owner[u]) for u in bad)

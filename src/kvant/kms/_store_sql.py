@@ -25,6 +25,7 @@ from kvant.kms._crypto_at_rest import KeyWrapper
 from kvant.kms._store import DeliveredKey, KeyUnit, PoolStatus, canonical_uuid, derive_key_id
 from kvant.kms._store_group import GroupCommitter
 from kvant.kms._store_schema import (
+    PENDING,
     POOL,
     TO_MASTER,
     USED,
@@ -236,6 +237,7 @@ class SqlKeyStore:
         units: Sequence[KeyUnit],
         *,
         cursor: tuple[str, int] | None = None,
+        pending: bool = False,
     ) -> int:
         """See :meth:`kvant.kms.KeyStore.supply`."""
         peer = check_id(peer_kme_id, "peer_kme_id")
@@ -286,7 +288,8 @@ class SqlKeyStore:
                         f"with {seen[clash[0]]!r}, not {peer!r}; unit ids must be unique per KME "
                         "(name each link's or block's units after that link or block)"
                     )
-                fresh = [(self.kme_id, u, peer, POOL, m) for u, m in part if u not in seen]
+                state = PENDING if pending else POOL
+                fresh = [(self.kme_id, u, peer, state, m) for u, m in part if u not in seen]
                 if fresh:
                     new += tx.many(
                         "INSERT INTO kvant_kms_units (kme_id, unit_id, peer_kme_id, state, "
@@ -296,6 +299,25 @@ class SqlKeyStore:
             return new
 
         return self._do(True, body)
+
+    def commit_units(self, peer_kme_id: str, unit_ids: Sequence[str]) -> int:
+        """See :meth:`kvant.kms.KeyStore.commit_units`."""
+        peer = check_id(peer_kme_id, "peer_kme_id")
+        if isinstance(unit_ids, str):
+            raise ConfigError("unit_ids must be a sequence of unit ids, not one string")
+        ids = sorted({canonical_uuid(u, "unit id") for u in unit_ids})
+
+        def body(tx: Tx) -> int:
+            moved = 0
+            for part in chunks(ids):
+                moved += tx.run(
+                    "UPDATE kvant_kms_units SET state = ? WHERE kme_id = ? AND peer_kme_id = ? "
+                    "AND state = ? AND unit_id IN " + marks(len(part)),
+                    (POOL, self.kme_id, peer, PENDING, *part),
+                )
+            return moved
+
+        return self._do(True, body) if ids else 0
 
     def supply_cursor(self, source_id: str) -> int:
         """See :meth:`kvant.kms.KeyStore.supply_cursor`."""
