@@ -229,7 +229,7 @@ def test_relay_between_kmes_that_share_no_link(kms_net: LoopbackNetwork) -> None
         finally:
             store.close()
 
-    ab, bc = pool("kme-b", "kme-a"), pool("kme-b", "kme-c")
+    ab, bc, far_end = pool("kme-b", "kme-a"), pool("kme-b", "kme-c"), pool("kme-c", "kme-a")
     with sae_client(kms_net, "sae-1") as a, sae_client(kms_net, "sae-4") as c:
         far = a.get("sae-4/status").json()
         assert far["target_KME_ID"] == "kme-c"
@@ -243,6 +243,8 @@ def test_relay_between_kmes_that_share_no_link(kms_net: LoopbackNetwork) -> None
     # the trusted node spent exactly the relayed amount of key on each of its two links
     assert ab - pool("kme-b", "kme-a") == relayed
     assert bc - pool("kme-b", "kme-c") == relayed
+    # kme-a committed the relay: the far end's pool holds the rest (2 units went to sae-4)
+    assert pool("kme-c", "kme-a") - far_end == relayed - 2
 
 
 def test_relayed_key_waits_at_the_destination_until_the_origin_commits(
