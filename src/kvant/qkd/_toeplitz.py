@@ -26,10 +26,11 @@ of an integer: a wrong rounding cannot pass silently.
 
 Backends: ``clmul`` (no FFT: the slice of the product over GF(2) from carry-less multiplies,
 exact by construction, :mod:`kvant.qkd._clmul`; x86 CPUs with ``PCLMULQDQ``), ``numpy`` and
-``scipy`` (pocketfft), ``pyfftw`` (FFTW, optional), ``cupy`` (cuFFT on a GPU, optional,
-untested in CI). ``auto`` takes ``clmul`` where the CPU has it and its work (word products of
-the split middle product, :func:`kvant.qkd._clmul.split_products`, growing as n^1.585) is
-estimated below the FFT's, else pyfftw when installed, else scipy. A 1 Mbit -> 0.4 Mbit hash on
+``scipy`` (pocketfft), ``pyfftw`` (FFTW, optional), ``cupy`` (cuFFT on a GPU, optional; not yet
+run on one, its code runs in the tests with NumPy standing in for CuPy). ``auto`` takes
+``clmul`` where the CPU has it and its work (word products of the split middle product,
+:func:`kvant.qkd._clmul.split_products`, growing as n^1.585) is estimated below the FFT's,
+else pyfftw when installed, else scipy. A 1 Mbit -> 0.4 Mbit hash on
 a Xeon VM (``benchmarks/qkd_postprocessing.py``): 4 ms with 512-bit ``VPCLMULQDQ``, 22 ms for
 FFTW and 54 ms for scipy; 10 Mbit: 0.22 s against 0.77 s for FFTW. The FFT's n log n wins
 only near 100 Mbit with 512-bit products (near 15 Mbit with 128-bit ones).
@@ -237,9 +238,9 @@ def _resolve(backend: str) -> str:
     return "pyfftw" if importlib.util.find_spec("pyfftw") else "scipy"
 
 
-# seconds per carry-less product of 64 x 64 bits (the split's copies and XORs included: 1.0-1.1e-10
-# at 1, 4 and 10 Mbit with zmm), and per point and level of a real FFT (N log2 N), measured on
-# a Xeon VM: only their ratio matters
+# seconds per carry-less product of 64 x 64 bits (the split's copies and XORs included:
+# 1.0-1.1e-10 at 1, 4 and 10 Mbit with zmm), and per point and level of a real FFT (N log2 N),
+# measured on a Xeon VM: only their ratio matters
 _CLMUL_SECONDS = {"zmm": 1.1e-10, "ymm": 2.0e-10, "xmm": 3.7e-10}
 _FFT_SECONDS = {"pyfftw": 2.0e-9, "scipy": 5.2e-9, "numpy": 5.2e-9}
 
