@@ -126,7 +126,7 @@ def assign(
         ):
             rows[str(r[1])] = (r[0], str(r[2]), int(r[3]), r[4])
     # a pending relayed unit counts as in the pool: the master KME names only units it holds,
-    # and the origin of a relay holds its units only once it has committed the relay
+    # and the origin of a relay holds them only once it has stored them (all a commit says)
     bad = [
         u for u in unit_ids if u not in rows or rows[u][1:3] not in ((peer, POOL), (peer, PENDING))
     ]
