@@ -48,6 +48,11 @@ def test_sift_keeps_matching_bases_split_by_basis() -> None:
     assert sifted.sent_per_intensity == (14000, 4000, 2000)
     assert channel.leaked_bits == 0
     assert len(channel.messages) == 2
+    # Alice's answer: her bases (packed), then the intensity of every pulse whose bases agree
+    reply = channel.messages[1].payload
+    packed = (a_basis.size + 7) // 8
+    assert reply[:packed] == np.packbits(a_basis).tobytes()
+    assert reply[packed:] == intensity[a_basis == b_basis].tobytes()
     assert sift(blocks).key_bits == sifted.key_bits  # the same without a channel
 
 

@@ -132,37 +132,20 @@ def sift(
     bob_basis = _concat_bits([b.bob_basis for b in blocks], counts)
     alice_basis = _concat_bits([b.alice_basis for b in blocks], counts)
     intensity = np.concatenate([b.intensity for b in blocks])
-    if channel is not None:  # Alice: her bases, and the intensities of the sifted pulses
-        reply = (
-            np.packbits(alice_basis).tobytes()
-            + _sifted_intensities(alice_basis, bob_basis, intensity).tobytes()
-        )
-        got = channel.send("alice", "sifting/bases-and-intensities", reply)
-        packed = (alice_basis.size + 7) // 8
-        alice_basis = np.unpackbits(np.frombuffer(got[:packed], np.uint8), count=bob_basis.size)
-        _check_echo(got[packed:], reply[packed:])
     a_bit = _concat_bits([b.alice_bit for b in blocks], counts)
     b_bit = _concat_bits([b.bob_bit for b in blocks], counts)
-    sent = np.sum([b.sent_per_intensity for b in blocks], axis=0)
-    key_a, key_b, key_i, test_a, test_b, test_i = _split(
+    sifted_intensity, key_a, key_b, key_i, test_a, test_b, test_i = _split(
         alice_basis, bob_basis, a_bit, b_bit, intensity
     )
+    if channel is not None:  # Alice: her bases, and the intensities of the sifted pulses
+        reply = np.packbits(alice_basis).tobytes() + sifted_intensity.tobytes()
+        # Bob sifts with the bases as received: the same as Alice's, or the round stops here
+        _check_echo(channel.send("alice", "sifting/bases-and-intensities", reply), reply)
+    sent = np.sum([b.sent_per_intensity for b in blocks], axis=0)
     return SiftedKey(
         key_a, key_b, key_i, test_a, test_b, test_i,
         int(sum(b.num_pulses for b in blocks)), tuple(int(x) for x in sent),
     )  # fmt: skip
-
-
-@numba.njit(cache=True)
-def _sifted_intensities(
-    alice_basis: NDArray[np.uint8], bob_basis: NDArray[np.uint8], intensity: NDArray[np.uint8]
-) -> NDArray[np.uint8]:  # pragma: no cover - compiled
-    out = np.empty(intensity.size, dtype=np.uint8)
-    count = 0
-    for i in range(intensity.size):  # branch-free: bases are random, branches mispredict
-        out[count] = intensity[i]
-        count += alice_basis[i] == bob_basis[i]
-    return out[:count]
 
 
 @numba.njit(cache=True)
@@ -179,16 +162,19 @@ def _split(
     NDArray[np.uint8],
     NDArray[np.uint8],
     NDArray[np.uint8],
+    NDArray[np.uint8],
 ]:  # pragma: no cover - compiled
-    """One pass: (key bits of Alice, of Bob, their intensities, then the same for the test
-    basis) over the detections whose bases agree."""
+    """Two passes (count, then copy) over the detections whose bases agree: the intensity
+    of each (Alice's announcement), then the key bits of Alice, of Bob and their intensities,
+    then the same for the test basis."""
     n = intensity.size
     keys = 0
-    for i in range(n):
-        keys += (alice_basis[i] == bob_basis[i]) & (alice_basis[i] == 0)
     tests = 0
     for i in range(n):
-        tests += (alice_basis[i] == bob_basis[i]) & (alice_basis[i] == 1)
+        same = alice_basis[i] == bob_basis[i]
+        keys += same & (alice_basis[i] == 0)
+        tests += same & (alice_basis[i] == 1)
+    si = np.empty(keys + tests + 1, dtype=np.uint8)
     ka = np.empty(keys + 1, dtype=np.uint8)
     kb = np.empty(keys + 1, dtype=np.uint8)
     ki = np.empty(keys + 1, dtype=np.uint8)
@@ -199,6 +185,7 @@ def _split(
     t = 0
     for i in range(n):  # branch-free: bases are random, branches mispredict
         same = alice_basis[i] == bob_basis[i]
+        si[k + t] = intensity[i]
         ka[k] = alice_bit[i]
         kb[k] = bob_bit[i]
         ki[k] = intensity[i]
@@ -207,7 +194,7 @@ def _split(
         ti[t] = intensity[i]
         k += same & (alice_basis[i] == 0)
         t += same & (alice_basis[i] == 1)
-    return ka[:keys], kb[:keys], ki[:keys], ta[:tests], tb[:tests], ti[:tests]
+    return si[: keys + tests], ka[:keys], kb[:keys], ki[:keys], ta[:tests], tb[:tests], ti[:tests]
 
 
 def _concat_bits(packed: list[NDArray[np.uint8]], counts: list[int]) -> NDArray[np.uint8]:
