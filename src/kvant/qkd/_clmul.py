@@ -13,8 +13,8 @@ about output words x input words products, 59 million for a 1 Mbit -> 0.4 Mbit h
 work is ~n m / 4096 instructions with no rounding anywhere: exact by construction, where the
 FFT needs an error bound and a check of every output. Above :data:`SPLIT_BITS` on both sides
 the product is cut Karatsuba-style into three half-size products per square
-(:func:`split_products`), so the work grows as n^1.585 rather than n m: a 10 Mbit -> 4 Mbit
-hash about 3x faster than the schoolbook, a 4 Mbit one 1.6-2.1x, a 1 Mbit one 1.1-1.4x.
+(:func:`split_products`), so the work grows as n^1.585 rather than n m: a 4 Mbit -> 1.6 Mbit
+hash 3x faster than the schoolbook, a 1 Mbit one 1.8x.
 
 The inner loop is written in LLVM IR (:func:`block_ir`) for a block of B consecutive output
 words (B = 8, 4, 2 words for the 512-, 256- and 128-bit instruction): per input word, one
@@ -208,9 +208,12 @@ def _packed(bits: NDArray[np.uint8], words: int) -> NDArray[np.uint64]:
     return out.view("<u8").astype(np.uint64, copy=False)
 
 
-SPLIT_BITS = 1 << 17
+SPLIT_BITS = 1 << 15
 """Smallest side of a middle product that :func:`middle_product` splits; below it the
-schoolbook's n m / 4096 word products cost less than the split's copies and XORs."""
+schoolbook's n m / 4096 word products cost less than a split's copies, XORs and calls.
+Modified hash with output 0.4 n, one core, ms at split sizes 2^14 / 2^15 / 2^16 / 2^17:
+n = 1 Mbit 3.8 / 3.0 / 2.7 / 3.2, 4 Mbit 59 / 24 / 23 / 27, 10 Mbit 141 / 110 / 133 / 152
+(unsplit: 5.5 and 75 ms at 1 and 4 Mbit)."""
 
 
 def middle_product(
@@ -260,7 +263,7 @@ def middle_product(
             whole = np.zeros(need, np.uint8)
             whole[: min(seed.size, need)] = seed[:need]
             seed = whole
-        return _split(np.ascontiguousarray(seed), x, output_bits, chosen, limit)
+        return _split(seed, x, output_bits, chosen, limit)
     return _schoolbook(seed, x, output_bits, chosen)
 
 
@@ -269,6 +272,7 @@ def split_products(input_bits: int, output_bits: int, split_bits: int = SPLIT_BI
     """64 x 64-bit products that a middle product of these sizes costs when cut as
     :func:`middle_product` cuts it: the cost model of ``backend="auto"``.
 
+    The cuts are made on whole 64-bit words (both sides are padded with zeros to whole words).
     The m x w Toeplitz matrix is cut into a square and a rest (a wide one by columns, a tall
     one by rows) until it is square; an n x n square of at least ``split_bits`` is cut in
     halves, T = [[A, B], [C, A]] (Toeplitz blocks: A on the diagonal, B above, C below), and
@@ -283,46 +287,89 @@ def split_products(input_bits: int, output_bits: int, split_bits: int = SPLIT_BI
     >>> split_products(1 << 20, 1 << 20, 1 << 20) == 3 * split_products(1 << 19, 1 << 19, 0)
     True
     """
-    w, m = input_bits, output_bits
+    return _word_products(-(-input_bits // 64), -(-output_bits // 64), _limit_words(split_bits))
+
+
+def _limit_words(split_bits: int) -> int:
+    """The smallest side, in words, that is split (0: none; a side of one word never is)."""
+    return max(-(-split_bits // 64), 2) if split_bits else 0
+
+
+@functools.lru_cache(maxsize=4096)
+def _word_products(w: int, m: int, limit: int) -> int:
     if min(w, m) == 0:
         return 0
-    if not split_bits or min(w, m) < max(split_bits, 2):
-        return -(-w // 64) * -(-m // 64)
+    if not limit or min(w, m) < limit:
+        return w * m
     side = min(w, m)
     if w != m:
         rest = (w - side, m) if w > m else (w, m - side)
-        return split_products(side, side, split_bits) + split_products(*rest, split_bits)
+        return _word_products(side, side, limit) + _word_products(*rest, limit)
     half = -(-w // 2)
-    return 3 * split_products(half, half, split_bits)
+    return 3 * _word_products(half, half, limit)
 
 
 def _split(
     seed: NDArray[np.uint8], x: NDArray[np.uint8], m: int, flavour: ClmulFlavour, limit: int
 ) -> NDArray[np.uint8]:
-    """The middle product by :func:`split_products`'s cuts (``seed`` has exactly w + m - 1 bits)."""
+    """The middle product by :func:`split_products`'s cuts (``seed`` has exactly w + m - 1 bits),
+    on whole words: x is padded with zeros to W bits and the output to M bits, and the seed
+    becomes t with y_i = sum_j t[i - j + W] x_j (``W - w + 1`` zeros in front of it), so that
+    every slice of t, x and y below starts on a word."""
     w = x.size
-    if min(w, m) < max(limit, 2):  # a side of 1 cannot be halved
-        return _schoolbook(seed, x, m, flavour)
-    if w > m:  # columns [0, m) read seed[w - m :], columns [m, w) read seed[: w - 1]
-        return _split(seed[w - m :], x[:m], m, flavour, limit) ^ _split(
-            seed[: w - 1], x[m:], m, flavour, limit
+    big_w, big_m = 64 * -(-w // 64), 64 * -(-m // 64)
+    t = np.zeros(big_w + big_m, np.uint8)
+    t[big_w - w + 1 : big_w - w + 1 + seed.size] = seed
+    xs = np.zeros(big_w, np.uint8)
+    xs[:w] = x
+    words = _split_words(
+        _packed(t, len(t) // 64), _packed(xs, big_w // 64), big_m // 64, flavour,
+        _limit_words(limit),
+    )  # fmt: skip
+    bits: NDArray[np.uint8] = np.unpackbits(words.view(np.uint8), bitorder="little")[:m]
+    return bits
+
+
+def _split_words(
+    t: NDArray[np.uint64], x: NDArray[np.uint64], m: int, flavour: ClmulFlavour, limit: int
+) -> NDArray[np.uint64]:
+    """Words y_i = sum_j t[i - j + W] x_j of the aligned middle product (t has len(x) + m
+    words), cut as :func:`split_products` says."""
+    w = x.size
+    if min(w, m) < limit:
+        return _schoolbook_words(t, x, m, flavour)
+    if w > m:  # columns [0, m) read t[w - m : w + m], columns [m, w) read t[: w]
+        return _split_words(t[w - m :], x[:m], m, flavour, limit) ^ _split_words(
+            t[:w], x[m:], m, flavour, limit
         )
-    if m > w:  # rows [0, w) read seed[: 2w - 1], rows [w, m) read seed[w :]
-        top = _split(seed[: 2 * w - 1], x, w, flavour, limit)
-        return np.concatenate([top, _split(seed[w:], x, m - w, flavour, limit)])
-    if w % 2:  # pad to even: a zero input bit, and a seed bit each side (rows and columns)
-        padded = np.zeros(seed.size + 2, np.uint8)
-        padded[1:-1] = seed
-        return _split(padded, np.append(x, np.uint8(0)), m + 1, flavour, limit)[:m]
+    if m > w:  # rows [0, w) read t[: 2w], rows [w, m) read t[w :]
+        top = _split_words(t[: 2 * w], x, w, flavour, limit)
+        return np.concatenate([top, _split_words(t[w:], x, m - w, flavour, limit)])
+    if w % 2:  # pad to even: a zero input word, and a seed word each side (rows and columns)
+        padded = np.zeros(t.size + 2, np.uint64)
+        padded[1:-1] = t
+        return _split_words(padded, np.append(x, np.uint64(0)), m + 1, flavour, limit)[:m]
     h = w // 2
-    a, b, c = seed[h : 3 * h - 1], seed[: 2 * h - 1], seed[2 * h :]
+    a, b, c = t[h : 3 * h], t[: 2 * h], t[2 * h :]
     x0, x1 = x[:h], x[h:]
-    shared = _split(a, x0 ^ x1, h, flavour, limit)
-    top = _split(a ^ b, x1, h, flavour, limit)
-    bottom = _split(a ^ c, x0, h, flavour, limit)
+    shared = _split_words(a, x0 ^ x1, h, flavour, limit)
+    top = _split_words(a ^ b, x1, h, flavour, limit)
+    bottom = _split_words(a ^ c, x0, h, flavour, limit)
     top ^= shared
     bottom ^= shared
     return np.concatenate([top, bottom])
+
+
+def _schoolbook_words(
+    t: NDArray[np.uint64], x: NDArray[np.uint64], m: int, flavour: ClmulFlavour
+) -> NDArray[np.uint64]:
+    """The m words from word len(x) of the product t x, by the word loop."""
+    nx = x.size
+    padded = np.zeros(nx + t.size + 2 * _WORDS[flavour], np.uint64)
+    padded[nx : nx + t.size] = t
+    out = np.zeros(m, np.uint64)
+    _compiled(flavour)(padded, np.ascontiguousarray(x), nx, out)
+    return out
 
 
 def _schoolbook(

@@ -31,9 +31,9 @@ run on one, its code runs in the tests with NumPy standing in for CuPy). ``auto`
 ``clmul`` where the CPU has it and its work (word products of the split middle product,
 :func:`kvant.qkd._clmul.split_products`, growing as n^1.585) is estimated below the FFT's,
 else pyfftw when installed, else scipy. A 1 Mbit -> 0.4 Mbit hash on
-a Xeon VM (``benchmarks/qkd_postprocessing.py``): 4 ms with 512-bit ``VPCLMULQDQ``, 22 ms for
-FFTW and 54 ms for scipy; 10 Mbit: 0.22 s against 0.77 s for FFTW. The FFT's n log n wins
-only near 100 Mbit with 512-bit products (near 15 Mbit with 128-bit ones).
+a Xeon VM (``benchmarks/qkd_postprocessing.py``): 4-4.6 ms with 512-bit ``VPCLMULQDQ``, 22 ms
+for FFTW and 54 ms for scipy; 10 Mbit: 0.12 s against 0.63 s for FFTW. The FFT's n log n wins
+only above about 150 Mbit with 512-bit products (30 Mbit with 128-bit ones).
 """
 
 from __future__ import annotations
@@ -238,10 +238,10 @@ def _resolve(backend: str) -> str:
     return "pyfftw" if importlib.util.find_spec("pyfftw") else "scipy"
 
 
-# seconds per carry-less product of 64 x 64 bits (the split's copies and XORs included:
-# 1.0-1.1e-10 at 1, 4 and 10 Mbit with zmm), and per point and level of a real FFT (N log2 N),
-# measured on a Xeon VM: only their ratio matters
-_CLMUL_SECONDS = {"zmm": 1.1e-10, "ymm": 2.0e-10, "xmm": 3.7e-10}
+# seconds per carry-less product of 64 x 64 bits (the split's copies, XORs and calls included:
+# 1.45-1.6e-10 at 1, 4 and 10 Mbit with zmm, 2.0-2.2e-10 ymm, 3.4-3.5e-10 xmm), and per point
+# and level of a real FFT (N log2 N), measured on a Xeon VM: only their ratio matters
+_CLMUL_SECONDS = {"zmm": 1.5e-10, "ymm": 2.1e-10, "xmm": 3.5e-10}
 _FFT_SECONDS = {"pyfftw": 2.0e-9, "scipy": 5.2e-9, "numpy": 5.2e-9}
 
 
