@@ -7,9 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
+from rich import box
+from rich.console import Console
+from rich.table import Table
 
 from kvant.cli import main
-from kvant.cli._output import PIPE_WIDTH, _width, console
+from kvant.cli._output import PIPE_WIDTH, _fit, _width, console
 
 
 def _run(args: list[str]) -> int:
@@ -50,6 +53,32 @@ def test_link_tables(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.Mon
         assert text in out
     assert "\u2026" not in out  # no cell cut short: at 80 columns "4.0329e-02" was "4.0329e..."
     assert "intensity" in out
+
+
+def test_an_80_column_terminal_gets_every_digit(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the boxed 8-column table needs 86 columns: it falls back to the compact form, the narrow
+    # tables keep their boxes
+    monkeypatch.setattr(console, "width", 80)
+    assert _run(["qkd", "link", "--distance-km", "50", "--pulses", "1000000", "--seed", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "\u2026" not in out
+    assert max(len(line) for line in out.splitlines()) <= 80
+    assert "\u250f" in out  # the bounds and rate tables are still boxed
+    header = next(line for line in out.splitlines() if "gain Q" in line)
+    assert "\u2503" not in header  # the wide one is not
+
+
+def test_a_table_that_fits_keeps_its_box() -> None:
+    small = Table("a", "b")
+    small.add_row("1", "2")
+    assert _fit(small, Console(width=80)).box is small.box is not None
+    wide = Table(*(f"column {i}" for i in range(12)))
+    wide.add_row(*("1.2345e-02" for _ in range(12)))
+    fitted = _fit(wide, Console(width=80))
+    assert fitted.box is box.SIMPLE_HEAD
+    assert not fitted.show_edge
 
 
 def test_a_pipe_gets_whole_tables_and_columns_wins(monkeypatch: pytest.MonkeyPatch) -> None:
