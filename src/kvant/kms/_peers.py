@@ -248,14 +248,18 @@ class PeerClient:
             KmsError: the peer is unreachable, is not who it should be, or refused.
         """
         body = {"relay_ID": relay_id, "unit_IDs": unit_ids}
-        return await self._post_once(peer, "/kme/v1/relay/commit", body, "a relay commit")
+        # the per-request timeout, not a hop's: a lost commit costs nothing but waiting
+        return await self._post_once(
+            peer, "/kme/v1/relay/commit", body, "a relay commit", self._timeout_s
+        )
 
     async def _post_once(
-        self, peer: str, path: str, payload: dict[str, Any], what: str
+        self, peer: str, path: str, payload: dict[str, Any], what: str, timeout_s: float = 30.0
     ) -> dict[str, Any]:
-        """POST ``payload`` to ``peer`` over a connection of its own; the JSON answer."""
+        """POST ``payload`` to ``peer`` over a connection of its own; the JSON answer (30 s by
+        default: a relay hop waits for every hop after it)."""
         url = self.config.peer(peer).url
-        conn = _Connection(url, self._ctx, 30.0, peer)
+        conn = _Connection(url, self._ctx, timeout_s, peer)
         try:
             status, body = await conn.post(path, dumps(payload))
         except (TimeoutError, OSError, ssl.SSLError, asyncio.IncompleteReadError, ValueError) as e:
