@@ -256,18 +256,10 @@ def middle_product(
         raise ConfigError(f"split_bits must be a non-negative integer, got {split_bits!r}")
     if output_bits == 0:
         return np.zeros(0, np.uint8)
-    limit = SPLIT_BITS if split_bits is None else split_bits
-    need = x.size + output_bits - 1
-    if limit and min(x.size, output_bits) >= limit:
-        if seed.size != need:  # the split slices the seed: exactly the bits the slice reads
-            whole = np.zeros(need, np.uint8)
-            whole[: min(seed.size, need)] = seed[:need]
-            seed = whole
-        return _split(seed, x, output_bits, chosen, limit)
-    return _schoolbook(seed, x, output_bits, chosen)
+    limit = _limit_words(SPLIT_BITS if split_bits is None else split_bits)
+    return _aligned_product(seed[: x.size + output_bits - 1], x, output_bits, chosen, limit)
 
 
-@functools.lru_cache(maxsize=4096)  # a few entries per size: bounded in a long-lived process
 def split_products(input_bits: int, output_bits: int, split_bits: int = SPLIT_BITS) -> int:
     """64 x 64-bit products that a middle product of these sizes costs when cut as
     :func:`middle_product` cuts it: the cost model of ``backend="auto"``.
@@ -295,7 +287,7 @@ def _limit_words(split_bits: int) -> int:
     return max(-(-split_bits // 64), 2) if split_bits else 0
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=4096)  # a few entries per size: bounded in a long-lived process
 def _word_products(w: int, m: int, limit: int) -> int:
     if min(w, m) == 0:
         return 0
@@ -309,13 +301,14 @@ def _word_products(w: int, m: int, limit: int) -> int:
     return 3 * _word_products(half, half, limit)
 
 
-def _split(
+def _aligned_product(
     seed: NDArray[np.uint8], x: NDArray[np.uint8], m: int, flavour: ClmulFlavour, limit: int
 ) -> NDArray[np.uint8]:
-    """The middle product by :func:`split_products`'s cuts (``seed`` has exactly w + m - 1 bits),
-    on whole words: x is padded with zeros to W bits and the output to M bits, and the seed
-    becomes t with y_i = sum_j t[i - j + W] x_j (``W - w + 1`` zeros in front of it), so that
-    every slice of t, x and y below starts on a word."""
+    """The middle product on whole words (``seed``: at most w + m - 1 bits, the rest zero): x
+    is padded with zeros to W bits and the output to M bits, and the seed becomes t with
+    y_i = sum_j t[i - j + W] x_j (``W - w + 1`` zeros in front of it), so that every slice of
+    t, x and y that :func:`_split_words` cuts (sides of ``limit`` words and more) starts on a
+    word."""
     w = x.size
     big_w, big_m = 64 * -(-w // 64), 64 * -(-m // 64)
     t = np.zeros(big_w + big_m, np.uint8)
@@ -323,9 +316,8 @@ def _split(
     xs = np.zeros(big_w, np.uint8)
     xs[:w] = x
     words = _split_words(
-        _packed(t, len(t) // 64), _packed(xs, big_w // 64), big_m // 64, flavour,
-        _limit_words(limit),
-    )  # fmt: skip
+        _packed(t, len(t) // 64), _packed(xs, big_w // 64), big_m // 64, flavour, limit
+    )
     bits: NDArray[np.uint8] = np.unpackbits(words.view(np.uint8), bitorder="little")[:m]
     return bits
 
@@ -336,7 +328,7 @@ def _split_words(
     """Words y_i = sum_j t[i - j + W] x_j of the aligned middle product (t has len(x) + m
     words), cut as :func:`split_products` says."""
     w = x.size
-    if min(w, m) < limit:
+    if not limit or min(w, m) < limit:
         return _schoolbook_words(t, x, m, flavour)
     if w > m:  # columns [0, m) read t[w - m : w + m], columns [m, w) read t[: w]
         return _split_words(t[w - m :], x[:m], m, flavour, limit) ^ _split_words(
@@ -370,22 +362,3 @@ def _schoolbook_words(
     out = np.zeros(m, np.uint64)
     _compiled(flavour)(padded, np.ascontiguousarray(x), nx, out)
     return out
-
-
-def _schoolbook(
-    seed: NDArray[np.uint8], x: NDArray[np.uint8], output_bits: int, chosen: ClmulFlavour
-) -> NDArray[np.uint8]:
-    """Only the words of the slice, each from every word pair that reaches it."""
-    width = _WORDS[chosen]
-    start = x.size - 1  # first coefficient wanted
-    first, last = start // 64, (start + output_bits - 1) // 64
-    nx = -(-x.size // 64)
-    ns = -(-seed.size // 64)
-    padded = np.zeros(nx + max(ns, last + 1) + 2 * width, np.uint64)
-    padded[nx : nx + ns] = _packed(seed, ns)
-    out = np.zeros(last - first + 1, np.uint64)
-    _compiled(chosen)(padded, _packed(x, nx), first, out)
-    bits = np.unpackbits(out.view(np.uint8), bitorder="little")
-    offset = start - 64 * first
-    result: NDArray[np.uint8] = bits[offset : offset + output_bits]
-    return result
